@@ -1,0 +1,34 @@
+"""`industrybrain`: the operators' command line, a thin wrapper over Django's management commands.
+
+    industrybrain demo [--enterprises N] [--seed S] [--no-serve]
+    industrybrain import enterprises|yearly|monthly FILE [--dry-run]
+    industrybrain export enterprises --region CODE FILE.xlsx
+    industrybrain serve | worker | migrate | <any manage.py command>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {
+    "demo": "ib_demo",
+    "import": "ib_import",
+    "export": "ib_export",
+    "serve": "ib_serve",
+    "worker": "db_worker",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "industrybrain.settings.dev")
+    if len(argv) > 1 and argv[1] in ALIASES:
+        argv[1] = ALIASES[argv[1]]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

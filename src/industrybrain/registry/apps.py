@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "industrybrain.registry"
+    label = "registry"
+    verbose_name = "企业库（一企一档）"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.Enterprise, m2m_fields={"tags"})
+        for model in (models.YearlyFact, models.MonthlyFact, models.Certification, models.Tag):
+            auditlog.register(model)
