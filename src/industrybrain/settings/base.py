@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "axes",
     "industrybrain.core",
     "industrybrain.registry",
+    "industrybrain.rules",
     "industrybrain.web",
     "industrybrain.demo",
 ]

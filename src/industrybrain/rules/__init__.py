@@ -1,0 +1,1 @@
+"""The platform's rules engine: a small safe expression language compiled to SQL (sqlglot)."""
