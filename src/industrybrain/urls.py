@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include(auth_urlpatterns)),
     path("", include("industrybrain.core.urls")),
     path("enterprises/", include("industrybrain.registry.urls")),
+    path("projects/", include("industrybrain.projects.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

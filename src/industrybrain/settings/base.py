@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "industrybrain.core",
     "industrybrain.registry",
     "industrybrain.rules",
+    "industrybrain.workflow",
+    "industrybrain.projects",
     "industrybrain.web",
     "industrybrain.demo",
 ]

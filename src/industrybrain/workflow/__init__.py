@@ -1,0 +1,1 @@
+"""Shared workflow engine: state machines with working-day SLA clocks and audited transitions."""
