@@ -1,5 +1,12 @@
-"""One router for the whole REST API; each app registers its viewsets in its own `api.py`."""
+"""One router for the whole REST API; each app registers its viewsets in its own `api.py`.
 
+`POST /api/auth/token/` (username, password) returns the caller's token for
+`Authorization: Token <key>`; it authenticates through django-axes like the login page, so repeated
+failures lock the account there too.
+"""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from industrybrain.core import api as core_api
@@ -9,4 +16,7 @@ router = DefaultRouter()
 core_api.register(router)
 registry_api.register(router)
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    *router.urls,
+]

@@ -1,52 +1,120 @@
-"""Reference data over the API: regions, industries, industry systems (read-only, all signed-in users)."""
+"""Reference data over the API: regions, industries, industry systems and their categories.
 
-from rest_framework import serializers, viewsets
+Read-only for every signed-in user (reference data is public within the platform); administrators
+maintain it in the admin. Lookups are by official code.
+"""
 
-from .models import Industry, IndustryCategory, Region
+from __future__ import annotations
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters, serializers, viewsets
+from rest_framework.pagination import PageNumberPagination
+
+from .models import Industry, IndustryCategory, IndustrySystem, Region
+
+
+class ApiPagination(PageNumberPagination):
+    """?page=N&page_size=M (at most 500) for every list of the API."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
 
 
 class RegionSerializer(serializers.ModelSerializer):
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "parent", "longitude", "latitude", "tags"]
+        fields = ["code", "name", "full_name", "level", "level_display", "parent", "longitude", "latitude",
+                  "tags"]
 
 
 class IndustrySerializer(serializers.ModelSerializer):
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+
     class Meta:
         model = Industry
-        fields = ["code", "name", "level", "parent", "section"]
+        fields = ["code", "name", "level", "level_display", "parent", "section"]
 
 
 class IndustryCategorySerializer(serializers.ModelSerializer):
     system: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     industries: serializers.RelatedField = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True)
+        slug_field="code", many=True, read_only=True, help_text="对应的国民经济行业代码（任一层级，含其下级行业）")
 
     class Meta:
         model = IndustryCategory
-        fields = ["code", "name", "kind", "system", "industries"]
+        fields = ["code", "name", "kind", "kind_display", "system", "order", "industries"]
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Region.objects.all()
+class IndustrySystemSerializer(serializers.ModelSerializer):
+    categories: serializers.RelatedField = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True, help_text="该产业体系下的分类代码")
+
+    class Meta:
+        model = IndustrySystem
+        fields = ["code", "name", "jurisdiction", "source", "categories"]
+
+
+class IndustryCategoryFilter(django_filters.FilterSet):
+    system = django_filters.CharFilter(field_name="system__code", label="产业体系代码")
+
+    class Meta:
+        model = IndustryCategory
+        fields = ["system", "kind"]
+
+
+class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+
+
+class RegionViewSet(ReferenceViewSet):
+    """GB/T 2260 行政区划 (province → city → county). `?parent=330100` lists the counties of 杭州市."""
+
+    queryset = Region.objects.select_related("parent__parent")
     serializer_class = RegionSerializer
     filterset_fields = ["level", "parent"]
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name", "level"]
 
 
-class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
+class IndustryViewSet(ReferenceViewSet):
+    """GB/T 4754-2017 国民经济行业分类: 门类 (level 1) to 小类 (level 4)."""
+
     queryset = Industry.objects.all()
     serializer_class = IndustrySerializer
     filterset_fields = ["level", "parent", "section"]
+    search_fields = ["^code", "name"]
+    ordering_fields = ["code", "name", "level"]
 
 
-class IndustryCategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class IndustrySystemViewSet(ReferenceViewSet):
+    """产业体系: a jurisdiction's own taxonomy (上海 3+6, 浙江 415X…)."""
+
+    queryset = IndustrySystem.objects.prefetch_related("categories")
+    serializer_class = IndustrySystemSerializer
+    lookup_field = "code"
+    filterset_fields = ["jurisdiction"]
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+
+
+class IndustryCategoryViewSet(ReferenceViewSet):
+    """产业体系分类 with the system's code and the GB/T 4754 codes mapped to it."""
+
     queryset = IndustryCategory.objects.select_related("system").prefetch_related("industries")
     serializer_class = IndustryCategorySerializer
     lookup_field = "code"
-    filterset_fields = ["kind"]
+    filterset_class = IndustryCategoryFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name", "order"]
 
 
 def register(router) -> None:
     router.register("regions", RegionViewSet)
     router.register("industries", IndustryViewSet)
+    router.register("industry-systems", IndustrySystemViewSet)
     router.register("industry-categories", IndustryCategoryViewSet)
