@@ -6,7 +6,6 @@ failures lock the account there too.
 """
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from industrybrain.core import api as core_api
@@ -17,6 +16,6 @@ core_api.register(router)
 registry_api.register(router)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", core_api.ObtainTokenView.as_view(), name="api-token"),
     *router.urls,
 ]

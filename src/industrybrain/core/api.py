@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import filters, serializers, viewsets
+from rest_framework import filters, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 
 from .models import Industry, IndustryCategory, IndustrySystem, Region
 
@@ -118,3 +121,22 @@ def register(router) -> None:
     router.register("industries", IndustryViewSet)
     router.register("industry-systems", IndustrySystemViewSet)
     router.register("industry-categories", IndustryCategoryViewSet)
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """POST username and password, get the caller's API token (`Authorization: Token <key>`).
+
+    Authentication goes through django-axes like the login page: after repeated failures the account
+    is locked and even the right password gets a 403, not a token.
+    """
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            # axes marks the request it was given (the DRF request) when the account is locked out.
+            if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+                return Response({"detail": "该账号因连续登录失败已被暂时锁定，请30分钟后再试，或联系系统管理员解锁。"},
+                                status=status.HTTP_403_FORBIDDEN)
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

@@ -17,10 +17,7 @@ from rest_framework.decorators import action
 from industrybrain.core.access import can_edit_registry, scope
 from industrybrain.core.api import ApiPagination
 
-try:  # the pages' filterset (being written alongside); until it lands the list is unfiltered
-    from .filters import EnterpriseFilter
-except ImportError:  # pragma: no cover
-    EnterpriseFilter = None  # type: ignore[assignment,misc]
+from .filters import EnterpriseFilter
 from .models import Enterprise, MonthlyFact, YearlyFact
 from .serializers import (
     EnterpriseSerializer,
