@@ -5,3 +5,12 @@ class ProjectsConfig(AppConfig):
     name = "industrybrain.projects"
     label = "projects"
     verbose_name = "重大产业项目"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        for model in (models.Project, models.AnnualPlan, models.MonthlyInvestmentReport, models.Blocker,
+                      models.AlertThresholds, models.Programme):
+            auditlog.register(model)

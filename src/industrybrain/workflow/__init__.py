@@ -1,1 +1,2 @@
-"""Shared workflow engine: state machines with working-day SLA clocks and audited transitions."""
+"""Shared workflow engine: declarative state machines (definition.py), the transition service
+(services.py) and the transition log (models.Transition)."""
