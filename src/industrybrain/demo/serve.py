@@ -1,0 +1,35 @@
+"""Start the background worker (a `db_worker` subprocess) and the web server in this process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+
+DEFAULT_ADDRPORT = "127.0.0.1:8000"
+
+
+def worker_command() -> list[str]:
+    """`python -m industrybrain db_worker`, all queues, without the autoreloader."""
+    return [sys.executable, "-m", "industrybrain", "db_worker", "--queue-name", "*", "--no-reload"]
+
+
+def serve(addrport: str = DEFAULT_ADDRPORT, worker: bool = True) -> None:
+    """Run until interrupted; the worker is stopped when the server stops."""
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "industrybrain.settings.dev"))
+    proc = subprocess.Popen(worker_command(), env=env) if worker else None  # noqa: S603 (fixed argv)
+    try:
+        # runserver serves static files itself when DEBUG is on (dev settings); `insecure_serving`
+        # keeps the demo's CSS and JavaScript working when it is started with DEBUG off.
+        call_command("runserver", addrport, use_reloader=False, insecure_serving=not settings.DEBUG)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
