@@ -256,7 +256,7 @@ def _decode_csv(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
-    content = _decode_csv(data)
+    content = _decode_csv(data).lstrip("\ufeff")
     first_line = content.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
