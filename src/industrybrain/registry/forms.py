@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -89,6 +90,12 @@ def steward_queryset(user: User) -> QuerySet[User]:
 class EnterpriseForm(forms.ModelForm):
     """Create or correct an enterprise's identity; `warnings` holds non-blocking notes for the page."""
 
+    # Longer than 18 so that a code pasted with spaces or dashes reaches clean_uscc and is normalised.
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"), max_length=40,
+        error_messages={"required": _("请填写统一社会信用代码")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     region = RegionChoiceField(
         queryset=Region.objects.none(), label=_("所在区划"),
         error_messages={"invalid_choice": _("只能选择您有权管理的行政区划")},
@@ -106,12 +113,8 @@ class EnterpriseForm(forms.ModelForm):
         fields = ["uscc", "name", "region", "industry", "founded_on", "ownership", "legal_representative",
                   "address", "tags", "steward"]
         widgets = {
-            "uscc": forms.TextInput(attrs={"maxlength": 20, "autocomplete": "off", "spellcheck": "false"}),
             "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "tags": forms.CheckboxSelectMultiple,
-        }
-        error_messages = {
-            "uscc": {"unique": _("该统一社会信用代码已登记，请勿重复建档")},
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -135,6 +138,9 @@ class EnterpriseForm(forms.ModelForm):
             code = uscc.validate(self.cleaned_data.get("uscc", ""))
         except uscc.USCCError as exc:
             raise forms.ValidationError(str(exc), code="uscc") from None
+        # Checked against the whole registry (not the user's scope): a code can be registered only once.
+        if Enterprise.objects.filter(uscc=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("该统一社会信用代码已登记，请勿重复建档"), code="unique")
         warning = uscc.organisation_code_warning(code)
         if warning:
             self.warnings.append(warning)
@@ -167,6 +173,10 @@ class YearlyFactForm(forms.ModelForm):
         cleaned = super().clean() or {}
         for name, label, _unit in YEARLY_FACT_FIELDS:
             value = cleaned.get(name)
+            places = getattr(self.fields[name], "decimal_places", None)
+            if isinstance(value, Decimal) and places is not None:
+                # Stored as DECIMAL(16,2): quantize now so that the audit log reads 4800.00 → 1500.00.
+                value = cleaned[name] = value.quantize(Decimal(1).scaleb(-places))
             if name not in SIGNED_FACT_FIELDS and value is not None and value < 0:
                 self.add_error(name, _("%(label)s不能为负数") % {"label": label})
         staff, rd_staff = cleaned.get("staff"), cleaned.get("rd_staff")
