@@ -1,0 +1,227 @@
+"""REST API of the major-projects module; scoped exactly like the pages, actions through services.py.
+
+Register with `projects.api.register(router)` in api_urls.py.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
+from industrybrain.registry import uscc as uscc_rules
+from industrybrain.workflow.services import TransitionError
+
+from .models import Blocker, MonthlyInvestmentReport, Project, ProjectAlert, ProjectStageEvidence
+from .services import ActionError, ReportInput, can_edit, move_stage, submit_report
+from .stages import STAGES
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    programme_code = serializers.SlugRelatedField(source="programme", slug_field="code", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "code", "name", "enterprise", "investor_uscc", "investor_name", "region", "region_name",
+                  "industry", "industry_category", "project_type", "programme", "programme_code",
+                  "total_investment", "equipment_investment", "land_parcel", "land_area_mu", "responsible_leader",
+                  "service_specialist", "stage", "stage_display", "stage_entered_on", "capacity_reached_on",
+                  "description",
+                  *[f"{kind}_{s}" for s in STAGES for kind in ("planned", "actual")]]
+        read_only_fields = ["stage", "stage_entered_on", *[f"actual_{s}" for s in STAGES if s != "signed"]]
+
+    def validate_region(self, value):
+        if not visible_regions(self.context["request"].user).filter(pk=value.pk).exists():
+            raise serializers.ValidationError("所选区划不在您的管辖范围内")
+        return value
+
+    def validate_investor_uscc(self, value: str) -> str:
+        if not value:
+            return value
+        try:
+            return uscc_rules.validate(value)
+        except uscc_rules.USCCError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate(self, attrs):
+        enterprise = attrs.get("enterprise")
+        if enterprise is not None:
+            user = self.context["request"].user
+            if not scope(user, enterprise.__class__.objects.filter(pk=enterprise.pk)).exists():
+                raise serializers.ValidationError({"enterprise": "该企业不在您的管辖范围内"})
+            attrs.setdefault("investor_uscc", enterprise.uscc)
+            attrs.setdefault("investor_name", enterprise.name)
+        total, equipment = attrs.get("total_investment"), attrs.get("equipment_investment")
+        if total is not None and equipment is not None and equipment > total:
+            raise serializers.ValidationError({"equipment_investment": "设备投资不能大于总投资"})
+        return attrs
+
+
+class MoveSerializer(serializers.Serializer):
+    target = serializers.ChoiceField(choices=STAGES)
+    effective_date = serializers.DateField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    land_parcel = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_stage = serializers.ChoiceField(choices=STAGES, required=False)
+    token = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    evidence = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class OfficersWrite(permissions.BasePermission):
+    """Reading follows the scope; creating, editing and deleting projects is for officers and admins."""
+
+    message = "只有经信部门干部可以维护项目"
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) == "move":
+            return True
+        return can_edit(request.user)
+
+
+class ProjectViewSet(viewsets.ModelViewSet):
+    serializer_class = ProjectSerializer
+    queryset = Project.objects.all()
+    permission_classes = [permissions.IsAuthenticated, OfficersWrite]
+    filterset_fields = ["stage", "project_type", "programme", "region", "industry_category"]
+    ordering_fields = ["code", "total_investment", "stage_entered_on"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return scope(self.request.user, Project.objects.select_related("region", "programme"))
+
+    def perform_create(self, serializer):
+        serializer.save(stage="signed", stage_entered_on=serializer.validated_data.get("actual_signed"))
+
+    @action(detail=True, methods=["post"], serializer_class=MoveSerializer)
+    def move(self, request, pk=None):
+        """Move the project to another list (needs the actual date and evidence forward, a reason back)."""
+        project = self.get_object()
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        try:
+            result = move_stage(project, request.user, d["target"], effective_date=d.get("effective_date"),
+                                evidence=d["evidence"], reason=d["reason"], expected_stage=d.get("expected_stage"),
+                                token=d["token"], data={"land_parcel": d["land_parcel"]})
+        except TransitionError as exc:
+            return Response({"errors": exc.errors}, status=status.HTTP_409_CONFLICT
+                            if exc.__class__.__name__ == "StaleTransition" else status.HTTP_400_BAD_REQUEST)
+        return Response({"created": result.created, "transition": result.transition.pk,
+                         "project": ProjectSerializer(result.obj, context={"request": request}).data})
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    ytd_completed = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+    cumulative_completed = serializers.DecimalField(max_digits=16, decimal_places=2, required=False,
+                                                    allow_null=True)
+
+    class Meta:
+        model = MonthlyInvestmentReport
+        fields = ["id", "project", "year", "month", "month_completed", "ytd_completed", "cumulative_completed",
+                  "equipment_completed", "correction_note", "over_total_flag", "progress_note", "submitted_by",
+                  "submitted_at", "source"]
+        read_only_fields = ["submitted_by", "submitted_at", "source"]
+        validators: list = []  # (project, year, month) is a correction, decided by the service
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    viewsets.GenericViewSet):
+    """Monthly investment reports; POST creates or corrects one month (validated by the service)."""
+
+    serializer_class = ReportSerializer
+    queryset = MonthlyInvestmentReport.objects.all()
+    filterset_fields = ["project", "year", "month"]
+
+    def get_queryset(self):
+        return scope(self.request.user, MonthlyInvestmentReport.objects.all())
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        project = get_scoped_or_404(request.user, Project.objects.all(), pk=d["project"].pk)
+        try:
+            with transaction.atomic():
+                report = submit_report(project, request.user, ReportInput(
+                    year=d["year"], month=d["month"], month_completed=d["month_completed"],
+                    ytd_completed=d.get("ytd_completed"), cumulative_completed=d.get("cumulative_completed"),
+                    equipment_completed=d.get("equipment_completed"), correction_note=d.get("correction_note", ""),
+                    over_total_flag=d.get("over_total_flag", False), progress_note=d.get("progress_note", "")))
+        except ActionError as exc:
+            raise DRFValidationError({"errors": exc.errors}) from None
+        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = ProjectAlert
+        fields = ["id", "kind", "kind_display", "project", "region", "programme", "stage", "message", "value",
+                  "threshold", "status", "first_detected_on", "last_detected_on", "closed_on"]
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AlertSerializer
+    queryset = ProjectAlert.objects.all()
+    filterset_fields = ["kind", "status", "project", "region"]
+
+    def get_queryset(self):
+        return scope(self.request.user, ProjectAlert.objects.all())
+
+
+class BlockerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Blocker
+        fields = ["id", "project", "raised_on", "description", "help_requested", "status", "resolved_on",
+                  "resolution", "raised_by", "service_request_ref"]
+        read_only_fields = ["raised_by"]
+
+
+class BlockerViewSet(viewsets.ModelViewSet):
+    serializer_class = BlockerSerializer
+    queryset = Blocker.objects.all()
+    filterset_fields = ["project", "status"]
+
+    def get_queryset(self):
+        return scope(self.request.user, Blocker.objects.all())
+
+    def perform_create(self, serializer):
+        project = get_scoped_or_404(self.request.user, Project.objects.all(),
+                                    pk=serializer.validated_data["project"].pk)
+        serializer.save(raised_by=self.request.user, project=project)
+
+    def perform_update(self, serializer):
+        get_scoped_or_404(self.request.user, Project.objects.all(), pk=serializer.validated_data.get(
+            "project", serializer.instance.project).pk)
+        serializer.save()
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProjectStageEvidence
+        fields = ["id", "project", "stage", "transition", "original_name", "description", "uploaded_by",
+                  "uploaded_at"]
+
+
+class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = EvidenceSerializer
+    queryset = ProjectStageEvidence.objects.all()
+    filterset_fields = ["project", "stage"]
+
+    def get_queryset(self):
+        return scope(self.request.user, ProjectStageEvidence.objects.all())
+
+
+def register(router) -> None:
+    router.register("projects", ProjectViewSet)
+    router.register("project-reports", ReportViewSet)
+    router.register("project-alerts", AlertViewSet)
+    router.register("project-blockers", BlockerViewSet)
+    router.register("project-evidence", EvidenceViewSet)
