@@ -689,7 +689,7 @@ class Generator:
         for i in np.nonzero(served)[0]:
             ids = ref.stewards.get(str(region_codes[i]))
             if ids:
-                out[i] = ids[int(chunk.ids[i]) % len(ids)]
+                out[i] = ids[(int(chunk.ids[i]) - ref.start_id) % len(ids)]  # the first enterprise: first steward
         return out
 
 
