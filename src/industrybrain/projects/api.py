@@ -24,7 +24,7 @@ from .stages import STAGES
 class ProjectSerializer(serializers.ModelSerializer):
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    programme_code = serializers.SlugRelatedField(source="programme", slug_field="code", read_only=True)
+    programme_code: serializers.RelatedField = serializers.SlugRelatedField(source="programme", slug_field="code", read_only=True)
 
     class Meta:
         model = Project

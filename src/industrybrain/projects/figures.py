@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -141,8 +142,8 @@ class StageFigures:
 
 def six_lists(projects: QuerySet[Project]) -> list[StageFigures]:
     """Count and total investment of each of the six lists (one query)."""
-    rows = {r["stage"]: r for r in projects.order_by().values("stage")
-            .annotate(n=Count("pk"), total=Sum("total_investment"))}
+    rows: dict[str, dict[str, Any]] = {r["stage"]: dict(r) for r in projects.order_by().values("stage")
+                                       .annotate(n=Count("pk"), total=Sum("total_investment"))}
     return [StageFigures(s.value, s.label, rows.get(s.value, {}).get("n", 0),
                          rows.get(s.value, {}).get("total") or Decimal(0)) for s in Stage]
 

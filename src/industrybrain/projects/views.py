@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,11 @@ from .forms import BlockerForm, FilterForm, MoveForm, ReportForm
 from .models import AnnualPlan, Project, ProjectAlert, ProjectStageEvidence
 from .services import ActionError, ReportInput, can_edit, can_report, move_stage, submit_report
 from .stages import PROJECT_FLOW, STAGES, Stage
+
+
+def _get(request, queryset: QuerySet, pk: int) -> Any:
+    """get_scoped_or_404 typed for the callers below (a 404 outside the user's scope)."""
+    return get_scoped_or_404(request.user, queryset, pk=pk)
 
 
 def filtered_projects(request) -> tuple[QuerySet[Project], FilterForm, int]:
@@ -103,8 +109,8 @@ def _investment_curve(project: Project, year: int) -> dict:
 
 @login_required
 def project_detail(request, pk: int):
-    project = get_scoped_or_404(request.user, Project.objects.select_related(
-        "region", "enterprise", "programme", "industry", "industry_category", "service_specialist"), pk=pk)
+    project = _get(request, Project.objects.select_related(
+        "region", "enterprise", "programme", "industry", "industry_category", "service_specialist"), pk)
     year = timezone.localdate().year
     reports = list(project.reports.order_by("-year", "-month"))
     plan = AnnualPlan.objects.filter(project=project, year=year).first()
@@ -126,7 +132,7 @@ def project_detail(request, pk: int):
 
 @login_required
 def project_move(request, pk: int):
-    project = get_scoped_or_404(request.user, Project.objects.all(), pk=pk)
+    project = _get(request, Project.objects.all(), pk)
     if not can_edit(request.user):
         raise Http404("未找到该记录或无权操作")
     if request.method == "POST":
@@ -157,7 +163,7 @@ def project_move(request, pk: int):
 
 @login_required
 def project_report(request, pk: int):
-    project = get_scoped_or_404(request.user, Project.objects.all(), pk=pk)
+    project = _get(request, Project.objects.all(), pk)
     if not can_report(request.user, project):
         raise Http404("未找到该记录或无权操作")
     if request.method == "POST":
@@ -184,7 +190,7 @@ def project_report(request, pk: int):
 
 @login_required
 def blocker_add(request, pk: int):
-    project = get_scoped_or_404(request.user, Project.objects.all(), pk=pk)
+    project = _get(request, Project.objects.all(), pk)
     if not can_report(request.user, project):
         raise Http404("未找到该记录或无权操作")
     form = BlockerForm(request.POST or None, initial={"raised_on": timezone.localdate()})
@@ -200,7 +206,7 @@ def blocker_add(request, pk: int):
 
 @login_required
 def evidence_download(request, pk: int):
-    item = get_scoped_or_404(request.user, ProjectStageEvidence.objects.all(), pk=pk)
+    item = _get(request, ProjectStageEvidence.objects.all(), pk)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:

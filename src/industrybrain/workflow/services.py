@@ -119,7 +119,7 @@ def transition(obj: models.Model, workflow: Workflow, request: TransitionRequest
         # Lock the bare row (no joins: FOR UPDATE on an outer join is refused by PostgreSQL).
         try:
             locked = model._default_manager.select_for_update().get(pk=obj.pk)
-        except model.DoesNotExist:
+        except model.DoesNotExist:  # type: ignore[attr-defined]
             raise TransitionError(["该记录不存在或已被删除"]) from None
         if scoped_queryset is not None and not scoped_queryset.filter(pk=obj.pk).exists():
             raise TransitionError(["该记录不在您的管辖范围内"])

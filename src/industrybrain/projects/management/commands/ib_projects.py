@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         for f in rows:
             self.stdout.write(f"{f.label:<8}{f.count:>10}{f.total_investment_yi:>18,.2f}")
         total = sum(f.count for f in rows)
-        amount = figures.to_yi(sum(f.total_investment for f in rows))
+        amount = figures.to_yi(sum((f.total_investment for f in rows), Decimal(0)))
         self.stdout.write(f"{'合计':<8}{total:>10}{amount:>18,.2f}")
         y = figures.year_figures(projects, year)
         self.stdout.write(
