@@ -61,7 +61,7 @@ class EnterpriseFilter(django_filters.FilterSet):
                           error_messages={"invalid_choice": _("所选区划不存在或不在您的管辖范围内")})
     industry = IndustryCodeFilter(
         queryset=Industry.objects.all(), to_field_name="code", method="in_industry", label=_("行业代码"),
-        widget=forms.TextInput(attrs={"placeholder": _("如 C、39、397、3973")}),
+        widget=forms.TextInput(attrs={"placeholder": _("如 C、3973")}),
         error_messages={"invalid_choice": _("未知的行业代码：%(value)s（门类字母或2–4位代码）")},
     )
     category = CategoryFilter(queryset=IndustryCategory.objects.none(), method="in_category",

@@ -114,7 +114,7 @@ class EnterpriseForm(forms.ModelForm):
                   "address", "tags", "steward"]
         widgets = {
             "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "tags": forms.CheckboxSelectMultiple,
+            "tags": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

@@ -192,30 +192,74 @@ ACTIONS = {
 }
 
 
-def _blank(value: Any) -> str:
-    return "—" if value in (None, "", "None") else str(value)
+# Bookkeeping columns that say nothing to a reader of the history (the enterprise is the page itself).
+HIDDEN_HISTORY_FIELDS = frozenset({"id", "enterprise", "field_sources", "received_at", "import_job",
+                                   "created_at", "updated_at"})
 
 
-def describe_changes(entry: LogEntry) -> list[dict[str, str]]:
-    """One entry's changes as (field, before, after) in Chinese, tags (many-to-many) included."""
-    changes = entry.changes or {}
+def _display_value(field: Any, value: Any, related_cache: dict) -> str:
+    """A value as auditlog stored it (a string) made readable: choices, dates, related objects."""
+    if value in (None, "", "None"):
+        return ""
+    if getattr(field, "choices", None):
+        return str(dict(field.choices).get(value, value))
+    internal = field.get_internal_type() if hasattr(field, "get_internal_type") else ""
+    if internal == "BooleanField":
+        return _("是") if value in (True, "True", "true", "1") else _("否")
+    if internal == "DateTimeField":
+        with contextlib.suppress(TypeError, ValueError):
+            return timezone.localtime(dt.datetime.fromisoformat(str(value))).strftime("%Y-%m-%d %H:%M")
+    if field.is_relation and field.many_to_one:
+        key = (field.related_model, value)
+        if key not in related_cache:
+            related = field.related_model._default_manager.filter(pk=value).first()
+            related_cache[key] = str(related) if related is not None else str(value)
+        return related_cache[key]
+    return str(value)
+
+
+def describe_changes(entry: LogEntry, related_cache: dict | None = None) -> list[dict[str, str]]:
+    """One entry's changes as (field, before, after) in Chinese, tags (many-to-many) included.
+
+    A creation lists only the values it set; bookkeeping columns are left out.
+    """
+    cache: dict = {} if related_cache is None else related_cache
     model = entry.content_type.model_class()
-    if any(isinstance(v, dict) for v in changes.values()):
-        rows = []
-        for name, change in changes.items():
-            label = name
-            if model is not None:
-                with contextlib.suppress(FieldDoesNotExist):
-                    label = str(model._meta.get_field(name).verbose_name)
-            objects = "、".join(change.get("objects", []))
+    rows = []
+    for name, change in (entry.changes or {}).items():
+        if name in HIDDEN_HISTORY_FIELDS:
+            continue
+        field = None
+        if model is not None:
+            with contextlib.suppress(FieldDoesNotExist):
+                field = model._meta.get_field(name)
+        label = str(getattr(field, "verbose_name", name))
+        if isinstance(change, dict):  # many-to-many: {"type": "m2m", "operation": "add", "objects": [...]}
+            objects = "、".join(str(o) for o in change.get("objects", []))
             if change.get("operation") == "add":
                 rows.append({"field": label, "before": "", "after": _("添加：%(o)s") % {"o": objects}})
             else:
                 rows.append({"field": label, "before": _("移除：%(o)s") % {"o": objects}, "after": ""})
-        return rows
-    display = entry.changes_display_dict if model is not None else changes
-    return [{"field": str(label), "before": _blank(values[0]), "after": _blank(values[1])}
-            for label, values in display.items() if isinstance(values, list | tuple) and len(values) == 2]
+            continue
+        if not isinstance(change, list | tuple) or len(change) != 2:
+            continue
+        before, after = (_display_value(field, v, cache) if field is not None else _blank(v) for v in change)
+        if entry.action == LogEntry.Action.CREATE and not after:
+            continue
+        rows.append({"field": label, "before": before, "after": after})
+    return rows
+
+
+def _blank(value: Any) -> str:
+    return "" if value in (None, "", "None") else str(value)
+
+
+def _object_label(entry: LogEntry, enterprise: Enterprise) -> str:
+    """Facts print as "<enterprise id> 2024-03"; on the enterprise's own page the period is enough."""
+    prefix = f"{enterprise.pk} "
+    if entry.object_repr.startswith(prefix) and entry.content_type.model in ("yearlyfact", "monthlyfact"):
+        return entry.object_repr[len(prefix):]
+    return entry.object_repr
 
 
 def history_entries(enterprise: Enterprise) -> QuerySet[LogEntry]:
@@ -231,6 +275,7 @@ def history_entries(enterprise: Enterprise) -> QuerySet[LogEntry]:
 def _history_context(request: AuthedRequest, enterprise: Enterprise) -> dict[str, Any]:
     page = Paginator(history_entries(enterprise), HISTORY_PAGE_SIZE).get_page(request.GET.get("hpage"))
     rows = []
+    related_cache: dict = {}
     for entry in page:
         model = entry.content_type.model_class()
         action, css = ACTIONS.get(entry.action, (_("访问"), "secondary"))
@@ -239,7 +284,8 @@ def _history_context(request: AuthedRequest, enterprise: Enterprise) -> dict[str
             "object": str(model._meta.verbose_name) if model else entry.content_type.model,
             "action": action, "css": css,
             "actor": str(entry.actor) if entry.actor else (entry.actor_email or _("系统")),
-            "changes": describe_changes(entry),
+            "label": _object_label(entry, enterprise),
+            "changes": describe_changes(entry, related_cache),
         })
     return {"history_page": page, "history_rows": rows}
 
