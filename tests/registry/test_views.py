@@ -279,3 +279,17 @@ def test_enterprise_model_has_no_unscoped_path(client, roles, other_enterprises)
     for url in (detail_url(ningbo), edit_url(ningbo), fact_url(ningbo, 2023)):
         assert client.get(url).status_code == 404, url
     assert Enterprise.objects.filter(pk=ningbo.pk).exists()
+
+
+def test_history_of_a_creation_lists_values_not_bookkeeping(client, roles, xihu_enterprise):
+    client.force_login(roles["county"])
+    client.post(fact_url(xihu_enterprise, 2023), {"revenue": "1000", "staff": "50"})
+    response = client.get(detail_url(xihu_enterprise))
+    created = next(r for r in response.context["history_rows"]
+                   if r["object"] == "企业年度数据" and r["action"] == "新增")
+    fields = {c["field"]: c["after"] for c in created["changes"]}
+    assert fields["营业收入（万元）"] == "1000.00" and fields["从业人员（人）"] == "50"
+    assert fields["数据来源"] == "手工录入（county）"
+    assert not {"ID", "分字段来源", "接收时间", "企业"} & set(fields)
+    assert all(c["before"] == "" for c in created["changes"])
+    assert created["label"] == "2023"
