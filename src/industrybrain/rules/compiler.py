@@ -1,0 +1,457 @@
+"""Compile validated rule expressions and whole rules to SQL, for any sqlglot dialect.
+
+One statement evaluates a rule over the whole enterprise base (or a subset of ids):
+
+    yf     yearly facts of the years needed, pivoted by conditional aggregation (one row per enterprise)
+    cert   certifications valid on the evaluation date, one flag per kind
+    attr   enterprise attributes, the latest value on or before the date, pivoted
+    base   enterprise ⟕ yf ⟕ cert ⟕ attr: the base columns of the catalogue
+    feat   the features the rule reads            f_<code>
+    crit   criteria and indicator points          c_<id>, p_<id>
+    dims   sub-scores with lower/upper bounds     d_<id>, d_<id>_lo, d_<id>_hi
+    tot    score, bounds, scoring_ok, direct_any, conditions_all
+    final  outcome (the pass expression)
+
+Semantics pinned here (and mirrored by pyeval): every number is an IEEE double (literals and columns are
+cast), `/` is real division and x / 0 is NULL, a CASE whose test is unknown is unknown, LEAST/GREATEST
+with an unknown argument are unknown, ROUND is half-up (FLOOR(x·10ⁿ + 0.5) / 10ⁿ). The only values bound
+from outside are the evaluation date and years (placeholders); enterprise ids are Python ints rendered by
+sqlglot; names and literals come from the validated tree.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.dialects.sqlite import SQLite
+
+from . import features as F
+from .language import COMPARISONS, Expression, function_args, round_digits
+from .rulefile import RuleSpec
+
+
+class IBSQLite(SQLite):
+    """SQLite with pyformat placeholders (`%(name)s`), which Django's cursor binds."""
+
+    class Generator(SQLite.Generator):  # type: ignore[valid-type,misc]
+        TRANSFORMS = {**SQLite.Generator.TRANSFORMS,
+                      exp.Placeholder: lambda self, e: f"%({e.name})s"}
+
+
+class IBPostgres(Postgres):
+    class Generator(Postgres.Generator):  # type: ignore[valid-type,misc]
+        TRANSFORMS = {**Postgres.Generator.TRANSFORMS,
+                      exp.Placeholder: lambda self, e: f"%({e.name})s"}
+
+
+DIALECTS: dict[str, object] = {"sqlite": IBSQLite, "postgres": IBPostgres, "spark": "spark", "trino": "trino"}
+DOUBLE = exp.DataType.build("double")
+
+
+def dialect_for(vendor: str) -> str:
+    """Django's connection.vendor → our dialect name."""
+    return {"postgresql": "postgres", "sqlite": "sqlite"}.get(vendor, vendor)
+
+
+def render(node: exp.Expr, dialect: str) -> str:
+    return node.sql(dialect=DIALECTS[dialect])  # type: ignore[arg-type]
+
+
+# -- expressions -------------------------------------------------------------------------------
+
+def _dbl(node: exp.Expr) -> exp.Expr:
+    return exp.Cast(this=node, to=DOUBLE.copy())
+
+
+def _num(value: float | int) -> exp.Expr:
+    return _dbl(exp.Literal.number(repr(float(value))))
+
+
+def _p(node: exp.Expr) -> exp.Expr:
+    return exp.Paren(this=node)
+
+
+def _is_null(node: exp.Expr) -> exp.Expr:
+    return exp.Is(this=_p(node), expression=exp.Null())
+
+
+def _any_null(args: list[exp.Expr]) -> exp.Expr:
+    cond = _is_null(args[0])
+    for arg in args[1:]:
+        cond = exp.Or(this=cond, expression=_is_null(arg))
+    return cond
+
+
+def compile_tree(node: exp.Expr, resolve: Callable[[str], exp.Expr]) -> exp.Expr:
+    """Translate a validated tree to a SQL tree with the engine's semantics; names go through `resolve`."""
+
+    def c(n: exp.Expr) -> exp.Expr:
+        return compile_tree(n, resolve)
+
+    if isinstance(node, exp.Column):
+        return resolve(node.this.name.lower())
+    if isinstance(node, exp.Literal):
+        return node.copy() if node.is_string else _dbl(node.copy())
+    if isinstance(node, exp.Boolean | exp.Cast):
+        return node.copy()
+    if isinstance(node, exp.Paren):
+        return _p(c(node.this))
+    if isinstance(node, exp.Div):
+        return _p(exp.Div(this=_dbl(c(node.this)), expression=exp.Nullif(this=_dbl(c(node.expression)),
+                                                                            expression=_num(0))))
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.And | exp.Or) or type(node) in COMPARISONS:
+        return _p(type(node)(this=_p(c(node.this)), expression=_p(c(node.expression))))
+    if isinstance(node, exp.Neg):
+        return _p(exp.Neg(this=_p(c(node.this))))
+    if isinstance(node, exp.Not):
+        return _p(exp.Not(this=_p(c(node.this))))
+    if isinstance(node, exp.Is):
+        return _p(exp.Is(this=_p(c(node.this)), expression=exp.Null()))
+    if isinstance(node, exp.In):
+        return _p(exp.In(this=_p(c(node.this)), expressions=[c(e) for e in node.expressions]))
+    if isinstance(node, exp.Between):
+        return _p(exp.Between(this=_p(c(node.this)), low=_p(c(node.args["low"])),
+                              high=_p(c(node.args["high"]))))
+    if isinstance(node, exp.Case):
+        ifs = []
+        for branch in node.args.get("ifs") or []:
+            cond = c(branch.this)
+            ifs.append(exp.If(this=_is_null(cond), true=exp.Null()))
+            ifs.append(exp.If(this=cond, true=c(branch.args["true"])))
+        default = node.args.get("default")
+        return exp.Case(ifs=ifs, default=c(default) if default is not None else None)
+    if isinstance(node, exp.Coalesce):
+        args = [c(a) for a in function_args(node)]
+        return exp.Coalesce(this=args[0], expressions=args[1:])
+    if isinstance(node, exp.Least | exp.Greatest | exp.Min | exp.Max):
+        args = [c(a) for a in function_args(node)]
+        fn = exp.Least if isinstance(node, exp.Least | exp.Min) else exp.Greatest
+        return exp.Case(ifs=[exp.If(this=_any_null(args), true=exp.Null())],
+                        default=fn(this=args[0], expressions=args[1:]))
+    if isinstance(node, exp.Abs | exp.Floor | exp.Ceil):
+        return type(node)(this=c(node.this))
+    if isinstance(node, exp.Round):
+        digits = round_digits(node) or 0
+        scale = 10.0 ** digits
+        inner = exp.Add(this=_p(exp.Mul(this=_p(c(node.this)), expression=_num(scale))), expression=_num(0.5))
+        return _p(exp.Div(this=exp.Floor(this=inner), expression=_num(scale)))
+    raise TypeError(f"not a validated node: {type(node).__name__}")  # the validator refuses these
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table)
+
+
+def compile_expression(expr: Expression, dialect: str, resolve: Callable[[str], exp.Expr] | None = None) -> str:
+    """SQL text of one expression; by default names become bare columns of the same name."""
+    return render(compile_tree(expr.tree, resolve or (lambda n: column(n))), dialect)
+
+
+# -- whole rules -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: dict
+    columns: tuple[str, ...]
+
+
+def params_for(as_of: datetime.date) -> dict:
+    return {"as_of": as_of, "asof_ymd": as_of.year * 10000 + as_of.month * 100 + as_of.day,
+            **{f"y{n}": as_of.year - n for n in range(1, F.YEARS_BACK + 1)}}
+
+
+def _ph(name: str) -> exp.Placeholder:
+    return exp.Placeholder(this=name)
+
+
+def _ymd(col: exp.Expr, dialect: str) -> exp.Expr:
+    """A date as the integer YYYYMMDD (SQLite stores dates as ISO text)."""
+    if dialect == "sqlite":
+        return exp.Cast(this=exp.Anonymous(this="REPLACE", expressions=[col, exp.Literal.string("-"),
+                                                                         exp.Literal.string("")]),
+                        to=exp.DataType.build("bigint"))
+    parts = [exp.Extract(this=exp.var(unit), expression=col.copy()) for unit in ("YEAR", "MONTH", "DAY")]
+    return exp.Add(this=exp.Add(this=exp.Mul(this=parts[0], expression=exp.Literal.number(10000)),
+                                expression=exp.Mul(this=parts[1], expression=exp.Literal.number(100))),
+                   expression=parts[2])
+
+
+def _full_years(col: exp.Expr, dialect: str) -> exp.Expr:
+    """Whole years from a date column to the evaluation date: FLOOR((asof_ymd − ymd) / 10000)."""
+    diff = exp.Sub(this=_dbl(_ph("asof_ymd")), expression=_dbl(_ymd(col, dialect)))
+    return exp.Floor(this=exp.Div(this=_p(diff), expression=_num(10000)))
+
+
+def _tables() -> dict[str, str]:
+    from industrybrain.registry.models import Certification, Enterprise, YearlyFact
+
+    from .models import EnterpriseAttribute
+
+    return {"enterprise": Enterprise._meta.db_table, "yearly": YearlyFact._meta.db_table,
+            "cert": Certification._meta.db_table, "attr": EnterpriseAttribute._meta.db_table}
+
+
+def _in_ids(col: exp.Expr, ids: list[int] | None) -> exp.Expr | None:
+    if ids is None:
+        return None
+    return exp.In(this=col, expressions=[exp.Literal.number(int(i)) for i in ids] or [exp.Literal.number(-1)])
+
+
+def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterable[int] | None = None) -> exp.Select:
+    """SELECT enterprise_id, region_code, <base columns> over the enterprise base for the bound date."""
+    t = _tables()
+    ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
+    e = "e"
+    select = exp.select(exp.alias_(column("id", e), "enterprise_id"),
+                        exp.alias_(column("region_id", e), "region_code")).from_(exp.to_table(t["enterprise"]).as_(e))
+    outs: list[exp.Expr] = []
+    ctes: list[tuple[str, exp.Select]] = []
+
+    yearly = [col for col in columns if col.kind == "yearly"]
+    if yearly:
+        offsets = sorted({col.year_offset for col in yearly})
+        yf = exp.select(column("enterprise_id", "y")).from_(exp.to_table(t["yearly"]).as_("y"))
+        for col in yearly:
+            when = exp.EQ(this=column("year", "y"), expression=_ph(f"y{col.year_offset}"))
+            picked = exp.Case(ifs=[exp.If(this=when, true=_dbl(column(col.field, "y")))])
+            yf = yf.select(exp.alias_(exp.Max(this=picked), col.code))
+        yf = yf.where(exp.In(this=column("year", "y"), expressions=[_ph(f"y{n}") for n in offsets]))
+        if ids is not None:
+            yf = yf.where(_in_ids(column("enterprise_id", "y"), ids))
+        ctes.append(("yf", yf.group_by(column("enterprise_id", "y"))))
+        outs += [exp.alias_(column(col.code, "yf"), col.code) for col in yearly]
+
+    certs = [col for col in columns if col.kind == "cert"]
+    if certs:
+        cq = exp.select(column("enterprise_id", "c")).from_(exp.to_table(t["cert"]).as_("c"))
+        for col in certs:
+            flag = exp.Case(ifs=[exp.If(this=exp.EQ(this=column("kind", "c"), expression=exp.Literal.string(col.field)),
+                                        true=exp.Literal.number(1))], default=exp.Literal.number(0))
+            cq = cq.select(exp.alias_(exp.Max(this=flag), col.code))
+        cq = cq.where(exp.LTE(this=column("issued_on", "c"), expression=_ph("as_of"))).where(
+            exp.Or(this=exp.Is(this=column("valid_until", "c"), expression=exp.Null()),
+                   expression=exp.GTE(this=column("valid_until", "c"), expression=_ph("as_of"))))
+        if ids is not None:
+            cq = cq.where(_in_ids(column("enterprise_id", "c"), ids))
+        ctes.append(("cert", cq.group_by(column("enterprise_id", "c"))))
+        outs += [exp.alias_(exp.EQ(this=exp.Coalesce(this=column(col.code, "cert"), expressions=[exp.Literal.number(0)]),
+                                   expression=exp.Literal.number(1)), col.code) for col in certs]
+
+    attr_cols = [col for col in columns if col.kind in ("attr", "attr_years")]
+    if attr_cols:
+        codes = sorted({col.field for col in attr_cols})
+        ranked = exp.select(
+            column("enterprise_id", "a"), column("code", "a"), column("value_number", "a"), column("value_text", "a"),
+            column("value_bool", "a"), column("value_date", "a"),
+            exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[column("enterprise_id", "a"), column("code", "a")],
+                                  order=exp.Order(expressions=[exp.Ordered(this=column("as_of", "a"), desc=True),
+                                                               exp.Ordered(this=column("id", "a"), desc=True)])), "rn"),
+        ).from_(exp.to_table(t["attr"]).as_("a")).where(
+            exp.LTE(this=column("as_of", "a"), expression=_ph("as_of"))).where(
+            exp.In(this=column("code", "a"), expressions=[exp.Literal.string(code) for code in codes]))
+        if ids is not None:
+            ranked = ranked.where(_in_ids(column("enterprise_id", "a"), ids))
+        ctes.append(("attr_ranked", ranked))
+        pivot = exp.select(column("enterprise_id", "r")).from_(exp.to_table("attr_ranked").as_("r")).where(
+            exp.EQ(this=column("rn", "r"), expression=exp.Literal.number(1)))
+        for code in codes:
+            attr = F.ATTRIBUTES[code]
+            pivoted: exp.Expr = {
+                "number": _dbl(column("value_number", "r")), "text": column("value_text", "r"),
+                "date": column("value_date", "r"),
+                "bool": exp.Case(ifs=[exp.If(this=column("value_bool", "r"), true=exp.Literal.number(1))],
+                                 default=exp.Literal.number(0)),
+            }[attr.type.value]
+            when = exp.EQ(this=column("code", "r"), expression=exp.Literal.string(code))
+            pivot = pivot.select(exp.alias_(exp.Max(this=exp.Case(ifs=[exp.If(this=when, true=pivoted)])), f"v_{code}"))
+        ctes.append(("attr", pivot.group_by(column("enterprise_id", "r"))))
+        for col in attr_cols:
+            raw: exp.Expr = column(f"v_{col.field}", "attr")
+            if col.kind == "attr_years":
+                outs.append(exp.alias_(_full_years(raw, dialect), col.code))
+                continue
+            if col.type == F.Type.BOOL:
+                raw = exp.EQ(this=raw if col.default is None else
+                             exp.Coalesce(this=raw, expressions=[exp.Literal.number(1 if col.default else 0)]),
+                             expression=exp.Literal.number(1))
+            elif col.default is not None:
+                default = (_num(col.default) if col.type == F.Type.NUMBER  # type: ignore[arg-type]
+                           else exp.Literal.string(str(col.default)))
+                raw = exp.Coalesce(this=raw, expressions=[default])
+            outs.append(exp.alias_(raw, col.code))
+
+    for col in columns:
+        if col.kind != "enterprise":
+            continue
+        src = column(col.field, e)
+        value: exp.Expr
+        if col.field == "size_class":
+            value = exp.Nullif(this=src, expression=exp.Literal.string(""))
+        elif col.field == "founded_on":
+            value = _full_years(src, dialect)
+        else:
+            value = src
+        outs.append(exp.alias_(value, col.code))
+
+    select = select.select(*outs) if outs else select
+    for name, _q in ctes:
+        if name == "attr_ranked":
+            continue
+        select = select.join(exp.to_table(name), on=exp.EQ(this=column("enterprise_id", name),
+                                                           expression=column("id", e)), join_type="left")
+    if ids is not None:
+        select = select.where(_in_ids(column("id", e), ids))
+    for name, q in ctes:
+        select = select.with_(name, as_=q)
+    return select
+
+
+def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | None = None) -> tuple[exp.Select, list[str]]:
+    """The whole rule as one SELECT; returns the tree and its output columns."""
+    feature_codes = sorted(spec.features)
+    base = base_query(F.base_columns_for(set(feature_codes)), dialect, enterprise_ids)
+
+    def base_col(name: str) -> exp.Expr:
+        return column(name, "base")
+
+    feat = exp.select(column("enterprise_id", "base"), column("region_code", "base")).from_("base")
+    for code in feature_codes:
+        feat = feat.select(exp.alias_(compile_tree(F.FEATURES[code].expression.tree, base_col), f"f_{code}"))
+
+    def feat_col(name: str) -> exp.Expr:
+        return column(f"f_{name}", "feat")
+
+    crit = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("feat"))).from_("feat")
+    for cr in spec.criteria:
+        if cr.expr is not None:
+            crit = crit.select(exp.alias_(compile_tree(cr.expr.tree, feat_col), f"c_{cr.id}"))
+    for ind in spec.indicators:
+        crit = crit.select(exp.alias_(compile_tree(ind.points.tree, feat_col), f"p_{ind.id}"))
+
+    dims = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("crit"))).from_("crit")
+    for dim in spec.dimensions:
+        inds = [i for i in spec.indicators if i.dimension == dim.id]
+        for suffix, wrap in (("", None), ("_lo", "min_points"), ("_hi", "max_points")):
+            total: exp.Expr | None = None
+            for ind in inds:
+                term: exp.Expr = column(f"p_{ind.id}", "crit")
+                if wrap:
+                    term = exp.Coalesce(this=term, expressions=[_num(getattr(ind, wrap))])
+                total = term if total is None else exp.Add(this=total, expression=term)
+            dims = dims.select(exp.alias_(total if total is not None else _num(0), f"d_{dim.id}{suffix}"))
+
+    tot = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("dims"))).from_("dims")
+    for suffix in ("", "_lo", "_hi"):
+        total = None
+        for dim in spec.dimensions:
+            term = column(f"d_{dim.id}{suffix}", "dims")
+            total = term if total is None else exp.Add(this=total, expression=term)
+        tot = tot.select(exp.alias_(total if total is not None else exp.Null(), f"score{suffix}"))
+    tot = tot.select(exp.alias_(_fold([column(f"c_{c.id}", "dims") for c in spec.direct if not c.manual],
+                                      exp.Or, exp.false()), "direct_any"))
+    tot = tot.select(exp.alias_(_fold([column(f"c_{c.id}", "dims") for c in spec.conditions if not c.manual],
+                                      exp.And, exp.true()), "conditions_all"))
+
+    names = {c.id: f"c_{c.id}" for c in spec.criteria if not c.manual}
+    names.update({i.id: f"p_{i.id}" for i in spec.indicators})
+    names.update({d.id: f"d_{d.id}" for d in spec.dimensions})
+    names.update({n: n for n in ("score", "scoring_ok", "direct_any", "conditions_all")})
+    outcome = compile_tree(spec.pass_expr.tree, lambda n: column(names[n], "sc"))
+    sc = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("tot")),
+                    exp.alias_(_scoring_ok(spec), "scoring_ok")).from_("tot")
+
+    out_cols = (["enterprise_id", "region_code"] + [f"f_{code}" for code in feature_codes]
+                + [f"c_{c.id}" for c in spec.criteria if not c.manual] + [f"p_{i.id}" for i in spec.indicators]
+                + [f"d_{d.id}{s}" for d in spec.dimensions for s in ("", "_lo", "_hi")]
+                + ["score", "score_lo", "score_hi", "scoring_ok", "direct_any", "conditions_all"])
+    final = exp.select(*[column(c, "sc") for c in out_cols], exp.alias_(outcome, "outcome")).from_("sc")
+    final = final.with_("base", as_=base).with_("feat", as_=feat).with_("crit", as_=crit) \
+        .with_("dims", as_=dims).with_("tot", as_=tot).with_("sc", as_=sc)
+    return _hoist_ctes(final), [*out_cols, "outcome"]
+
+
+def _hoist_ctes(select: exp.Select) -> exp.Select:
+    """Move the base query's own WITH clauses to the top level (nested WITH is not portable)."""
+    with_ = select.args.get("with_") or select.args.get("with")
+    if with_ is None:
+        return select
+    ctes = list(with_.expressions)
+    hoisted: list[exp.CTE] = []
+    for cte in ctes:
+        inner = cte.this
+        inner_with = inner.args.get("with_") or inner.args.get("with")
+        if inner_with is not None:
+            hoisted.extend(inner_with.expressions)
+            inner.set("with_" if "with_" in inner.args else "with", None)
+        hoisted.append(cte)
+    with_.set("expressions", hoisted)
+    return select
+
+
+def _fold(items: Sequence[exp.Expr], op, empty: exp.Expr) -> exp.Expr:
+    if not items:
+        return empty
+    out = items[0]
+    for item in items[1:]:
+        out = op(this=_p(out), expression=_p(item))
+    return _p(out)
+
+
+def _scoring_ok(spec: RuleSpec) -> exp.Expr:
+    """TRUE when the score passes even with the least points for unknown indicators, FALSE when it
+    fails even with the most, unknown in between."""
+    if not spec.indicators:
+        return exp.true()
+    lows, highs = [], []
+    if spec.pass_score is not None:
+        lows.append(exp.GTE(this=column("score_lo", "tot"), expression=_num(spec.pass_score)))
+        highs.append(exp.LT(this=column("score_hi", "tot"), expression=_num(spec.pass_score)))
+    for dim in spec.dimensions:
+        if dim.min is not None:
+            lows.append(exp.GTE(this=column(f"d_{dim.id}_lo", "tot"), expression=_num(dim.min)))
+            highs.append(exp.LT(this=column(f"d_{dim.id}_hi", "tot"), expression=_num(dim.min)))
+    if not lows:
+        return exp.true()
+    return exp.Case(ifs=[exp.If(this=_fold(lows, exp.And, exp.true()), true=exp.true()),
+                         exp.If(this=_fold(highs, exp.Or, exp.false()), true=exp.false())])
+
+
+def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
+              enterprise_ids: Iterable[int] | None = None) -> Statement:
+    tree, cols = rule_query(spec, dialect, enterprise_ids)
+    return Statement(render(tree, dialect), params_for(as_of), tuple(cols))
+
+
+def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date) -> Statement:
+    """Counts by region: passed, failed, unknown, total — aggregated in the database."""
+    tree, _cols = rule_query(spec, dialect)
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    tree.set("with_" if "with_" in tree.args else "with", None)
+    outcome = column("outcome", "r")
+
+    def count_when(cond: exp.Expr) -> exp.Expr:
+        return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))],
+                                     default=exp.Literal.number(0)))
+
+    agg = exp.select(
+        column("region_code", "r"),
+        exp.alias_(count_when(exp.EQ(this=outcome, expression=exp.true())), "passed"),
+        exp.alias_(count_when(exp.EQ(this=outcome, expression=exp.false())), "failed"),
+        exp.alias_(count_when(exp.Is(this=outcome, expression=exp.Null())), "unknown"),
+        exp.alias_(exp.Count(this=exp.Star()), "total"),
+    ).from_(exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("r")))).group_by(
+        column("region_code", "r"))
+    agg.set("with_" if "with_" in agg.args or with_ is not None else "with", with_)
+    return Statement(render(agg, dialect), params_for(as_of), ("region_code", "passed", "failed", "unknown", "total"))
+
+
+def transpile_check(sql: str, dialect: str) -> None:
+    """Parse generated SQL back with sqlglot (used by tests for Spark and Trino output)."""
+    parsed = sqlglot.parse(sql, read=DIALECTS[dialect])  # type: ignore[arg-type]
+    assert len(parsed) == 1 and isinstance(parsed[0], exp.Select)
