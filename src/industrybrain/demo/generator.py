@@ -526,12 +526,14 @@ class Generator:
         steward = self._stewards(ref, chunk, region_codes, holds)
 
         created = _dt(CREATED_AT)
+        adapt_date = connection.ops.adapt_datefield_value
+        founded = [adapt_date(d) for d in chunk.founded]
         ent_rows = []
         for i in range(n):
             given_name = given[g1[i]] + (given[g2[i]] if g2[i] >= 0 else "")
             ent_rows.append((
                 int(chunk.ids[i]), usccs[i], names[i], region_codes[i], ref.class_codes[chunk.cls[i]],
-                _d(chunk.founded[i]), chunk.ownership[i], chunk.size[i], bool(chunk.above[i]), steward[i],
+                founded[i], chunk.ownership[i], chunk.size[i], bool(chunk.above[i]), steward[i],
                 f"{ref.region_full[chunk.region[i]]}{profiles.ROAD_WORDS[road[i]]}{profiles.ROAD_SUFFIX[road_sfx[i]]}"
                 f"{house[i]}号",
                 surnames[s_idx[i]] + given_name, created, created,
