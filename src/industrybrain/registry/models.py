@@ -69,6 +69,7 @@ class Enterprise(models.Model):
         indexes = [
             models.Index(fields=["region", "uscc"]),
             models.Index(fields=["industry", "uscc"]),
+            models.Index(fields=["founded_on", "uscc"]),
         ]
 
     def __str__(self) -> str:
