@@ -46,6 +46,8 @@ class Command(BaseCommand):
         if options["seed"] < 0:
             raise CommandError("--seed 不能为负数")
         console = Console(file=getattr(self.stdout, "_out", sys.stdout), highlight=False)
+        if not console.is_terminal:
+            console.width = 120  # logs and `make demo` piped: keep the login table whole
         console.print("迁移数据库…")
         call_command("migrate", interactive=False, verbosity=0)
 
