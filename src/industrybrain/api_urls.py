@@ -9,11 +9,13 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from industrybrain.core import api as core_api
+from industrybrain.projects import api as projects_api
 from industrybrain.registry import api as registry_api
 
 router = DefaultRouter()
 core_api.register(router)
 registry_api.register(router)
+projects_api.register(router)
 
 urlpatterns = [
     path("auth/token/", core_api.ObtainTokenView.as_view(), name="api-token"),

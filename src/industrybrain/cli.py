@@ -3,6 +3,8 @@
     industrybrain demo [--enterprises N] [--seed S] [--no-serve]
     industrybrain import enterprises|yearly|monthly FILE [--dry-run]
     industrybrain export enterprises --region CODE FILE.xlsx
+    industrybrain projects lists [--region CODE] [--year Y] | projects alerts [--as-of DATE]
+    industrybrain rules check FILE.yaml | rules evaluate RULE_ID | rules explain RULE_ID --enterprise USCC
     industrybrain serve | worker | migrate | <any manage.py command>
 """
 
@@ -17,6 +19,8 @@ ALIASES = {
     "export": "ib_export",
     "serve": "ib_serve",
     "worker": "db_worker",
+    "projects": "ib_projects",
+    "rules": "ib_rules",
 }
 
 

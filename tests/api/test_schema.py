@@ -21,7 +21,12 @@ def test_schema_validates_without_warnings(tmp_path):
         assert f"  {path}:" in text
 
 
-def test_schema_endpoint_lists_every_path_and_enterprise_filters(client):
+def test_schema_needs_a_signed_in_user(client):
+    assert client.get("/api/schema/").status_code in (401, 403)
+
+
+def test_schema_endpoint_lists_every_path_and_enterprise_filters(client, roles):
+    client.force_login(roles["county"])
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()
@@ -31,7 +36,8 @@ def test_schema_endpoint_lists_every_path_and_enterprise_filters(client):
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
 
 
-def test_swagger_ui_loads_only_local_assets(client):
+def test_swagger_ui_loads_only_local_assets(client, roles):
+    client.force_login(roles["county"])
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -152,9 +152,23 @@ def test_staff_flag_without_the_administrator_role_sees_nothing(roles):
         assert client.get(url).status_code == 403, url
 
 
-def test_administrator_role_without_staff_flag_is_kept_out(roles):
+def test_administrator_role_always_carries_the_staff_flag(roles):
+    admin = roles["admin"]
+    admin.is_staff = False
+    admin.save()
+    admin.refresh_from_db()
+    assert admin.is_staff
     client = Client()
-    client.force_login(roles["admin"])  # role administrator, is_staff False
+    client.force_login(admin)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_deactivated_administrator_is_kept_out(roles):
+    admin = roles["admin"]
+    admin.is_active = False
+    admin.save()
+    client = Client()
+    client.force_login(admin)
     assert client.get(reverse("admin:index")).status_code == 302
 
 

@@ -178,6 +178,12 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def save(self, *args, **kwargs):
+        # The system administrator role is what opens the admin site; keep Django's flag in step.
+        if self.role == Role.ADMINISTRATOR:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
     @property
     def is_officer(self) -> bool:
         return self.role in OFFICER_ROLES

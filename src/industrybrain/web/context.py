@@ -21,6 +21,8 @@ class NavItem:
 MODULES: tuple[NavItem, ...] = (
     NavItem("首页", "home", "house"),
     NavItem("企业库", "registry:enterprise-list", "building"),
+    NavItem("重大项目", "projects:project-list", "kanban"),
+    NavItem("项目预警", "projects:alert-list", "exclamation-triangle"),
     NavItem("数据导入", "core:import-list", "upload",
             frozenset({"province_officer", "city_officer", "county_officer", "administrator"})),
     NavItem("工作日历", "core:calendar", "calendar3"),
