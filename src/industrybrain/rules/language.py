@@ -162,19 +162,33 @@ class _Checker:
         self.used: set[str] = set()
 
     # -- positions ---------------------------------------------------------------------------
+    KEYWORDS: dict[type[exp.Expr], tuple[str, ...]] = {
+        exp.Select: ("SELECT",), exp.Subquery: ("SELECT",), exp.Placeholder: (":", "?"), exp.Parameter: ("@", "$"),
+        exp.DPipe: ("||",), exp.Mod: ("%",), exp.Star: ("*",), exp.Like: ("LIKE",), exp.Cast: ("CAST", "DATE"),
+        exp.Null: ("NULL",), exp.Case: ("CASE",), exp.Min: ("MIN",), exp.Max: ("MAX",),
+        exp.Coalesce: ("COALESCE",), exp.Round: ("ROUND",), exp.In: ("IN",), exp.Is: ("IS",),
+        exp.Between: ("BETWEEN",), exp.Floor: ("FLOOR",), exp.Ceil: ("CEIL",),
+    }
+
     def where(self, node: exp.Expr) -> tuple[int, int]:
-        for sub in node.walk():
-            meta = getattr(sub, "_meta", None) or {}
-            if "line" in meta and "col" in meta:
-                start = meta.get("start")
-                if isinstance(start, int):
-                    return _line_col(self.text, start)
-                return int(meta["line"]), int(meta["col"])
-        needle = {exp.Mod: "%", exp.DPipe: "||", exp.Star: "*", exp.Placeholder: "?"}.get(type(node))
-        if needle is None:
-            needle = node.sql().split("(")[0].split(" ")[0]
-        offset = self.text.upper().find(needle.upper()) if needle else -1
-        return _line_col(self.text, offset) if offset >= 0 else (1, 1)
+        """Best position for a node: its own token when sqlglot recorded one, else a keyword of its kind,
+        else the earliest recorded token inside it."""
+        if isinstance(node, exp.Column):
+            ident = node.args.get("table") or node.this
+            meta = getattr(ident, "_meta", None) or {}
+            if isinstance(meta.get("start"), int):
+                return _line_col(self.text, meta["start"])
+        meta = getattr(node, "_meta", None) or {}
+        if isinstance(meta.get("start"), int):
+            return _line_col(self.text, meta["start"])
+        upper = self.text.upper()
+        for needle in self.KEYWORDS.get(type(node), ()):
+            offset = upper.find(needle)
+            if offset >= 0:
+                return _line_col(self.text, offset)
+        starts = [m["start"] for sub in node.walk()
+                  if isinstance((m := getattr(sub, "_meta", None) or {}).get("start"), int)]
+        return _line_col(self.text, min(starts)) if starts else (1, 1)
 
     def fail(self, node: exp.Expr, message: str) -> None:
         line, col = self.where(node)
