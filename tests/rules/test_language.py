@@ -173,8 +173,9 @@ class TestSemantics:
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres", "spark", "trino"])
 def test_every_feature_compiles_for_every_dialect(dialect):
-    from industrybrain.rules.compiler import compile_tree, render
     from sqlglot import exp
+
+    from industrybrain.rules.compiler import compile_tree, render
 
     for feature in FEATURES.values():
         sql = render(compile_tree(feature.expression.tree, lambda n: exp.column(n)), dialect)
