@@ -6,6 +6,7 @@ import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
@@ -27,8 +28,23 @@ class DemoContext:
 
 
 def extensions() -> list[tuple[str, Callable[[DemoContext], object]]]:
-    """Each installed app may ship `<app>/demo_data.py` with `build(context)`; they run after the registry."""
-    found = []
+    """Each installed app may ship `<app>/demo_data.py` with `build(context)`; they run after the registry.
+
+    The module may also define `clear()`, which runs before the registry is wiped, so that the module's
+    rows that protect enterprises (projects, applications…) go first.
+    """
+    return [(label, module.build) for label, module in extension_modules() if callable(getattr(module, "build", None))]
+
+
+def clear_extensions() -> None:
+    for _label, module in reversed(extension_modules()):
+        clear = getattr(module, "clear", None)
+        if callable(clear):
+            clear()
+
+
+def extension_modules() -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
     for config in apps.get_app_configs():
         if not config.name.startswith("industrybrain.") or config.label == "demo":
             continue
@@ -38,9 +54,7 @@ def extensions() -> list[tuple[str, Callable[[DemoContext], object]]]:
             if exc.name != f"{config.name}.demo_data":
                 raise
             continue
-        build = getattr(module, "build", None)
-        if callable(build):
-            found.append((config.label, build))
+        found.append((config.label, module))
     return found
 
 
@@ -76,6 +90,7 @@ def build_or_reuse(enterprises: int, seed: int, rebuild: bool = False,
     if done or partial or rebuild:
         if on_stage:
             on_stage("清除旧的演示数据…")
+        clear_extensions()
         generator.wipe()
         DemoBuild.objects.all().delete()
     started = time.monotonic()
