@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -18,5 +16,5 @@ urlpatterns = [
     path("enterprises/", include("industrybrain.registry.urls")),
     path("projects/", include("industrybrain.projects.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (import files, evidence) are never served from MEDIA_URL, not even in DEBUG: they are
+# downloaded only through views that check the user's scope.
