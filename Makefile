@@ -26,9 +26,11 @@ node_modules/.installed: package.json package-lock.json
 assets: node_modules/.installed
 
 messages: $(VENV)/.installed
-	@if command -v msgfmt >/dev/null; then \
+	@if ! command -v msgfmt >/dev/null; then \
+	  echo "msgfmt (gettext) not found: the English translation is not compiled; the Chinese UI is unaffected"; \
+	elif [ -d src/industrybrain/locale ]; then \
 	  cd src/industrybrain && DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) ../../$(BIN)/python -m django compilemessages -v0; \
-	else echo "msgfmt (gettext) not found: the English translation is not compiled; the Chinese UI is unaffected"; fi
+	fi
 
 ## demo: install, migrate, build the demo province (once), serve it with the background worker
 demo: install
