@@ -51,6 +51,9 @@ class IBPostgres(Postgres):
 
 DIALECTS: dict[str, object] = {"sqlite": IBSQLite, "postgres": IBPostgres, "spark": "spark", "trino": "trino"}
 DOUBLE = exp.DataType.build("double")
+# Compute these layers once (SQLite and PostgreSQL would otherwise inline them and repeat each feature's
+# expression in every criterion that reads it).
+MATERIALIZE = {"sqlite", "postgres"}
 
 
 def dialect_for(vendor: str) -> str:
@@ -197,10 +200,17 @@ def _tables() -> dict[str, str]:
             "cert": Certification._meta.db_table, "attr": EnterpriseAttribute._meta.db_table}
 
 
+ID_PLACEHOLDERS = 200  # subsets up to this size bind their ids (%(e0)s …), so the SQL text can be cached
+
+
 def _in_ids(col: exp.Expr, ids: list[int] | None) -> exp.Expr | None:
     if ids is None:
         return None
-    return exp.In(this=col, expressions=[exp.Literal.number(int(i)) for i in ids] or [exp.Literal.number(-1)])
+    if not ids:
+        return exp.In(this=col, expressions=[exp.Literal.number(-1)])
+    if len(ids) <= ID_PLACEHOLDERS:
+        return exp.In(this=col, expressions=[_ph(f"e{i}") for i in range(len(ids))])
+    return exp.In(this=col, expressions=[exp.Literal.number(int(i)) for i in ids])
 
 
 def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterable[int] | None = None) -> exp.Select:
@@ -214,18 +224,14 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
     ctes: list[tuple[str, exp.Select]] = []
 
     yearly = [col for col in columns if col.kind == "yearly"]
-    if yearly:
-        offsets = sorted({col.year_offset for col in yearly})
-        yf = exp.select(column("enterprise_id", "y")).from_(exp.to_table(t["yearly"]).as_("y"))
-        for col in yearly:
-            when = exp.EQ(this=column("year", "y"), expression=_ph(f"y{col.year_offset}"))
-            picked = exp.Case(ifs=[exp.If(this=when, true=_dbl(column(col.field, "y")))])
-            yf = yf.select(exp.alias_(exp.Max(this=picked), col.code))
-        yf = yf.where(exp.In(this=column("year", "y"), expressions=[_ph(f"y{n}") for n in offsets]))
-        if ids is not None:
-            yf = yf.where(_in_ids(column("enterprise_id", "y"), ids))
-        ctes.append(("yf", yf.group_by(column("enterprise_id", "y"))))
-        outs += [exp.alias_(column(col.code, "yf"), col.code) for col in yearly]
+    joins: list[tuple[exp.Expr, exp.Expr]] = []
+    for n in sorted({col.year_offset for col in yearly}):
+        # one LEFT JOIN per year on the unique (enterprise, year) index: no GROUP BY, no temporary B-tree
+        alias = f"y{n}"
+        on: exp.Expr = exp.And(this=exp.EQ(this=column("enterprise_id", alias), expression=column("id", e)),
+                     expression=exp.EQ(this=column("year", alias), expression=_ph(f"y{n}")))
+        joins.append((exp.to_table(t["yearly"]).as_(alias), on))
+        outs += [exp.alias_(_dbl(column(col.field, alias)), col.code) for col in yearly if col.year_offset == n]
 
     certs = [col for col in columns if col.kind == "cert"]
     if certs:
@@ -246,20 +252,23 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
     attr_cols = [col for col in columns if col.kind in ("attr", "attr_years")]
     if attr_cols:
         codes = sorted({col.field for col in attr_cols})
-        ranked = exp.select(
-            column("enterprise_id", "a"), column("code", "a"), column("value_number", "a"), column("value_text", "a"),
-            column("value_bool", "a"), column("value_date", "a"),
-            exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=[column("enterprise_id", "a"), column("code", "a")],
-                                  order=exp.Order(expressions=[exp.Ordered(this=column("as_of", "a"), desc=True),
-                                                               exp.Ordered(this=column("id", "a"), desc=True)])), "rn"),
-        ).from_(exp.to_table(t["attr"]).as_("a")).where(
-            exp.LTE(this=column("as_of", "a"), expression=_ph("as_of"))).where(
-            exp.In(this=column("code", "a"), expressions=[exp.Literal.string(code) for code in codes]))
+        table = exp.to_table(t["attr"])
+
+        def recorded(alias: str) -> exp.Expr:
+            return exp.LTE(this=column("as_of", alias), expression=_ph("as_of"))
+
+        # the latest value on or before the date: no later row for the same enterprise and code
+        newer = exp.select(exp.Literal.number(1)).from_(table.copy().as_("n")).where(
+            exp.EQ(this=column("enterprise_id", "n"), expression=column("enterprise_id", "r"))).where(
+            exp.EQ(this=column("code", "n"), expression=column("code", "r"))).where(recorded("n")).where(
+            exp.Or(this=exp.GT(this=column("as_of", "n"), expression=column("as_of", "r")),
+                   expression=_p(exp.And(this=exp.EQ(this=column("as_of", "n"), expression=column("as_of", "r")),
+                                         expression=exp.GT(this=column("id", "n"), expression=column("id", "r"))))))
+        pivot = exp.select(column("enterprise_id", "r")).from_(table.copy().as_("r")).where(recorded("r")).where(
+            exp.In(this=column("code", "r"), expressions=[exp.Literal.string(code) for code in codes])).where(
+            exp.Not(this=exp.Exists(this=newer)))
         if ids is not None:
-            ranked = ranked.where(_in_ids(column("enterprise_id", "a"), ids))
-        ctes.append(("attr_ranked", ranked))
-        pivot = exp.select(column("enterprise_id", "r")).from_(exp.to_table("attr_ranked").as_("r")).where(
-            exp.EQ(this=column("rn", "r"), expression=exp.Literal.number(1)))
+            pivot = pivot.where(_in_ids(column("enterprise_id", "r"), ids))
         for code in codes:
             attr = F.ATTRIBUTES[code]
             pivoted: exp.Expr = {
@@ -300,9 +309,9 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
         outs.append(exp.alias_(value, col.code))
 
     select = select.select(*outs) if outs else select
+    for joined, join_on in joins:
+        select = select.join(joined, on=join_on, join_type="left")
     for name, _q in ctes:
-        if name == "attr_ranked":
-            continue
         select = select.join(exp.to_table(name), on=exp.EQ(this=column("enterprise_id", name),
                                                            expression=column("id", e)), join_type="left")
     if ids is not None:
@@ -373,7 +382,13 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
     final = exp.select(*[column(c, "sc") for c in out_cols], exp.alias_(outcome, "outcome")).from_("sc")
     final = final.with_("base", as_=base).with_("feat", as_=feat).with_("crit", as_=crit) \
         .with_("dims", as_=dims).with_("tot", as_=tot).with_("sc", as_=sc)
-    return _hoist_ctes(final), [*out_cols, "outcome"]
+    final = _hoist_ctes(final)
+    if dialect in MATERIALIZE:
+        with_ = final.args.get("with_") or final.args.get("with")
+        for cte in with_.expressions if with_ is not None else []:
+            if cte.alias in ("base", "feat", "crit"):
+                cte.set("materialized", True)
+    return final, [*out_cols, "outcome"]
 
 
 def _hoist_ctes(select: exp.Select) -> exp.Select:
@@ -422,14 +437,36 @@ def _scoring_ok(spec: RuleSpec) -> exp.Expr:
                          exp.If(this=_fold(highs, exp.Or, exp.false()), true=exp.false())])
 
 
+_CACHE: dict[tuple, tuple[str, tuple[str, ...]]] = {}
+
+
 def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
               enterprise_ids: Iterable[int] | None = None) -> Statement:
-    tree, cols = rule_query(spec, dialect, enterprise_ids)
-    return Statement(render(tree, dialect), params_for(as_of), tuple(cols))
+    """The rule's SQL and bound parameters; the text is cached per rule checksum, dialect and subset size."""
+    ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
+    params = params_for(as_of)
+    if ids is not None and len(ids) <= ID_PLACEHOLDERS:
+        params.update({f"e{i}": eid for i, eid in enumerate(ids)})
+    cacheable = bool(spec.checksum) and (ids is None or len(ids) <= ID_PLACEHOLDERS)
+    key = (spec.checksum, dialect, None if ids is None else len(ids))
+    if cacheable and key in _CACHE:
+        sql, cols = _CACHE[key]
+        return Statement(sql, params, cols)
+    tree, col_list = rule_query(spec, dialect, ids)
+    sql, cols = render(tree, dialect), tuple(col_list)
+    if cacheable:
+        if len(_CACHE) > 512:
+            _CACHE.clear()
+        _CACHE[key] = (sql, cols)
+    return Statement(sql, params, cols)
 
 
 def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date) -> Statement:
     """Counts by region: passed, failed, unknown, total — aggregated in the database."""
+    key = (spec.checksum, dialect, "preview")
+    cols = ("region_code", "passed", "failed", "unknown", "total")
+    if spec.checksum and key in _CACHE:
+        return Statement(_CACHE[key][0], params_for(as_of), cols)
     tree, _cols = rule_query(spec, dialect)
     with_ = tree.args.get("with_") or tree.args.get("with")
     tree.set("with_" if "with_" in tree.args else "with", None)
@@ -448,7 +485,10 @@ def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date) -> Sta
     ).from_(exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("r")))).group_by(
         column("region_code", "r"))
     agg.set("with_" if "with_" in agg.args or with_ is not None else "with", with_)
-    return Statement(render(agg, dialect), params_for(as_of), ("region_code", "passed", "failed", "unknown", "total"))
+    sql = render(agg, dialect)
+    if spec.checksum:
+        _CACHE[key] = (sql, cols)
+    return Statement(sql, params_for(as_of), cols)
 
 
 def transpile_check(sql: str, dialect: str) -> None:

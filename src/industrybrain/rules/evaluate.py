@@ -65,19 +65,20 @@ def run(spec: RuleSpec, as_of: datetime.date, enterprise_ids: Iterable[int] | No
     """Evaluate in the database with one statement; rows keyed like pyeval.evaluate_rule."""
     stmt = statement(spec, dialect_for(connection.vendor), as_of, enterprise_ids)
     types = column_types(spec)
-    numbers = {c for c in stmt.columns if c not in types and c not in ("enterprise_id", "region_code")}
+    # SQLite returns 0/1 for logical values and text for dates; numbers are already doubles.
+    fix = [(i, types[c]) for i, c in enumerate(stmt.columns) if types.get(c) in (Type.BOOL, Type.DATE)]
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         raw = cursor.fetchall()
     rows = []
+    columns = stmt.columns
     for values in raw:
-        row = dict(zip(stmt.columns, values, strict=True))
-        for col in stmt.columns:
-            if col in types:
-                row[col] = _normalize(row[col], types[col])
-            elif col in numbers:
-                row[col] = _normalize(row[col], Type.NUMBER)
-        rows.append(row)
+        if fix:
+            values = list(values)
+            for i, typ in fix:
+                if values[i] is not None:
+                    values[i] = _normalize(values[i], typ)
+        rows.append(dict(zip(columns, values, strict=True)))
     return rows
 
 
@@ -122,21 +123,47 @@ def evaluate_rule(rule_code: str | RuleVersion, as_of: datetime.date, enterprise
         rule_version=version, as_of=as_of, dialect=dialect_for(connection.vendor), subset=ids is not None,
         sql_checksum=hashlib.sha256(stmt.sql.encode()).hexdigest(), triggered_by=user)
     counts = {Outcome.PASS: 0, Outcome.FAIL: 0, Outcome.UNKNOWN: 0}
-    batch: list[EvaluationResult] = []
+    writer = _ResultWriter(evaluation.pk)
     for row in rows:
         data = payload(spec, row)
         counts[data["outcome"]] += 1
-        batch.append(EvaluationResult(evaluation=evaluation, enterprise_id=row["enterprise_id"], **data))
-        if len(batch) >= BATCH:
-            EvaluationResult.objects.bulk_create(batch)
-            batch = []
-    EvaluationResult.objects.bulk_create(batch)
+        writer.add(row["enterprise_id"], data)
+    writer.flush()
     evaluation.enterprise_count = len(rows)
     evaluation.pass_count, evaluation.fail_count = counts[Outcome.PASS], counts[Outcome.FAIL]
     evaluation.unknown_count = counts[Outcome.UNKNOWN]
     evaluation.duration_ms = int((time.perf_counter() - started) * 1000)
     evaluation.save()
     return evaluation
+
+
+class _ResultWriter:
+    """Multi-row inserts of results (executemany); names from `_meta`, values bound, JSON adapted by Django."""
+
+    def __init__(self, evaluation_id: int):
+        meta = EvaluationResult._meta
+        qn = connection.ops.quote_name
+        self.fields: list[Any] = [meta.get_field(n) for n in ("evaluation", "enterprise", "outcome", "score",
+                                                                "subscores", "criteria", "values")]
+        cols = ", ".join(qn(f.column) for f in self.fields)
+        self.sql = f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(self.fields))})"  # noqa: S608
+        self.evaluation_id = evaluation_id
+        self.json = self.fields[4]
+        self.batch: list[tuple] = []
+
+    def add(self, enterprise_id: int, data: dict) -> None:
+        adapt = self.json.get_db_prep_value
+        self.batch.append((self.evaluation_id, enterprise_id, data["outcome"], data["score"],
+                           adapt(data["subscores"], connection), adapt(data["criteria"], connection),
+                           adapt(data["values"], connection)))
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, self.batch)
+            self.batch = []
 
 
 # -- explanation -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ dimensions with sub-score minimums, and the pass expression. See docs/RULES.md f
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,7 +213,14 @@ def _fmt(x: float) -> str:
 # -- the reader -------------------------------------------------------------------------------
 
 def load_rule(text: str) -> RuleSpec:
-    """Validate a rule file and build its RuleSpec; raise RuleFileError listing every problem."""
+    """Validate a rule file and build its RuleSpec; raise RuleFileError listing every problem.
+
+    Specs are cached by text (treat them as read-only)."""
+    return _load_rule(text)
+
+
+@functools.lru_cache(maxsize=128)
+def _load_rule(text: str) -> RuleSpec:
     reader = _Reader(text)
     try:
         root = yaml.compose(text)
