@@ -65,20 +65,26 @@ def run(spec: RuleSpec, as_of: datetime.date, enterprise_ids: Iterable[int] | No
     """Evaluate in the database with one statement; rows keyed like pyeval.evaluate_rule."""
     stmt = statement(spec, dialect_for(connection.vendor), as_of, enterprise_ids)
     types = column_types(spec)
-    # SQLite returns 0/1 for logical values and text for dates; numbers are already doubles.
-    fix = [(i, types[c]) for i, c in enumerate(stmt.columns) if types.get(c) in (Type.BOOL, Type.DATE)]
+    # SQLite returns 0/1 for logical values and text for dates; numbers are already doubles everywhere.
+    sqlite = connection.vendor == "sqlite"
+    bools = [i for i, c in enumerate(stmt.columns) if types.get(c) == Type.BOOL] if sqlite else []
+    dates = [i for i, c in enumerate(stmt.columns) if types.get(c) == Type.DATE]
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         raw = cursor.fetchall()
-    rows = []
     columns = stmt.columns
+    if not bools and not dates:
+        return [dict(zip(columns, values, strict=True)) for values in raw]
+    rows = []
     for values in raw:
-        if fix:
-            values = list(values)
-            for i, typ in fix:
-                if values[i] is not None:
-                    values[i] = _normalize(values[i], typ)
-        rows.append(dict(zip(columns, values, strict=True)))
+        fixed = list(values)
+        for i in bools:
+            if fixed[i] is not None:
+                fixed[i] = fixed[i] != 0
+        for i in dates:
+            if fixed[i] is not None:
+                fixed[i] = _normalize(fixed[i], Type.DATE)
+        rows.append(dict(zip(columns, fixed, strict=True)))
     return rows
 
 
