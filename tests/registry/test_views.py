@@ -293,3 +293,16 @@ def test_history_of_a_creation_lists_values_not_bookkeeping(client, roles, xihu_
     assert not {"ID", "分字段来源", "接收时间", "企业"} & set(fields)
     assert all(c["before"] == "" for c in created["changes"])
     assert created["label"] == "2023"
+
+
+def test_history_of_an_enterprise_creation_hides_reverse_relations(client, roles):
+    client.force_login(roles["county"])
+    from tests import factories
+
+    enterprise = factories.enterprise("330106", "3973", name="新建审计测试企业")
+    response = client.get(detail_url(enterprise))
+    created = next(r for r in response.context["history_rows"] if r["action"] == "新增")
+    fields = {c["field"] for c in created["changes"]}
+    assert "企业名称" in fields
+    assert not any(".None" in c["after"] for c in created["changes"])
+    assert not {"yearly_facts", "monthly_facts", "certifications", "users", "projects"} & fields

@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import ForeignObjectRel, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -233,6 +233,8 @@ def describe_changes(entry: LogEntry, related_cache: dict | None = None) -> list
         if model is not None:
             with contextlib.suppress(FieldDoesNotExist):
                 field = model._meta.get_field(name)
+        if isinstance(field, ForeignObjectRel):
+            continue  # reverse relations (facts, projects…) that auditlog lists on creation: not values
         label = str(getattr(field, "verbose_name", name))
         if isinstance(change, dict):  # many-to-many: {"type": "m2m", "operation": "add", "objects": [...]}
             objects = "、".join(str(o) for o in change.get("objects", []))
