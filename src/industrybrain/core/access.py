@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Region, Role, User
 from .scope_paths import ScopePaths
@@ -81,7 +82,7 @@ def get_scoped_or_404(user: User, queryset: QuerySet, **lookup) -> Model:
     try:
         return scope(user, queryset).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError):
-        raise Http404("未找到该记录或无权查看") from None
+        raise Http404(_("未找到该记录或无权查看")) from None
 
 
 def can_edit_registry(user: User) -> bool:

@@ -18,6 +18,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -34,9 +35,9 @@ from .models import (
     User,
 )
 
-admin.site.site_header = "产业大脑 · 系统管理"
-admin.site.site_title = "产业大脑系统管理"
-admin.site.index_title = "系统管理"
+admin.site.site_header = _("产业大脑 · 系统管理")
+admin.site.site_title = _("产业大脑系统管理")
+admin.site.index_title = _("系统管理")
 
 
 def is_admin_user(request) -> bool:
@@ -111,21 +112,21 @@ class UserAdmin(AuditlogHistoryAdminMixin, AdministratorPermissions, DjangoUserA
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("个人信息", {"fields": ("display_name", "first_name", "last_name", "email")}),
-        ("角色与数据范围", {
+        (_("个人信息"), {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (_("角色与数据范围"), {
             "fields": ("role", "region", "department", "enterprise"),
-            "description": "省/市/县经信干部与部门审核人按所属区划及下辖地区查看数据；服务管家看分管企业；"
-                           "企业用户只看本企业；系统管理员看全部。",
+            "description": _("省/市/县经信干部与部门审核人按所属区划及下辖地区查看数据；服务管家看分管企业；"
+                           "企业用户只看本企业；系统管理员看全部。"),
         }),
-        ("后台权限", {
+        (_("后台权限"), {
             "fields": ("is_active", "is_staff", "is_superuser"),
-            "description": "只有角色为“系统管理员”且勾选“工作人员状态”的用户可以进入管理后台。",
+            "description": _("只有角色为“系统管理员”且勾选“工作人员状态”的用户可以进入管理后台。"),
         }),
-        ("重要日期", {"fields": ("last_login", "date_joined")}),
+        (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
-        ("角色与数据范围", {"classes": ("wide",),
+        (_("角色与数据范围"), {"classes": ("wide",),
                             "fields": ("display_name", "role", "region", "department", "enterprise", "is_staff")}),
     )
     filter_horizontal = ()
@@ -259,7 +260,7 @@ class AuditLogEntryAdmin(AdministratorPermissions, LogEntryAdmin):
     read_only = True
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": "审计日志", **(extra_context or {})})
+        return super().changelist_view(request, {"title": _("审计日志"), **(extra_context or {})})
 
 
 class LoginAttemptAdmin(AdministratorPermissions, AccessAttemptAdmin):
@@ -295,4 +296,4 @@ for _model, _model_admin in ((LogEntry, AuditLogEntryAdmin), (AccessAttempt, Log
     admin.site.register(_model, _model_admin)
 
 # The audit log app's own name is English ("Audit log") and ships no Chinese translation.
-apps.get_app_config("auditlog").verbose_name = "审计日志"
+apps.get_app_config("auditlog").verbose_name = _("审计日志")

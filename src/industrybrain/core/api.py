@@ -7,6 +7,7 @@ maintain it in the admin. Lookups are by official code.
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -45,7 +46,7 @@ class IndustryCategorySerializer(serializers.ModelSerializer):
     system: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     industries: serializers.RelatedField = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True, help_text="对应的国民经济行业代码（任一层级，含其下级行业）")
+        slug_field="code", many=True, read_only=True, help_text=_("对应的国民经济行业代码（任一层级，含其下级行业）"))
 
     class Meta:
         model = IndustryCategory
@@ -54,7 +55,7 @@ class IndustryCategorySerializer(serializers.ModelSerializer):
 
 class IndustrySystemSerializer(serializers.ModelSerializer):
     categories: serializers.RelatedField = serializers.SlugRelatedField(
-        slug_field="code", many=True, read_only=True, help_text="该产业体系下的分类代码")
+        slug_field="code", many=True, read_only=True, help_text=_("该产业体系下的分类代码"))
 
     class Meta:
         model = IndustrySystem
@@ -62,7 +63,7 @@ class IndustrySystemSerializer(serializers.ModelSerializer):
 
 
 class IndustryCategoryFilter(django_filters.FilterSet):
-    system = django_filters.CharFilter(field_name="system__code", label="产业体系代码")
+    system = django_filters.CharFilter(field_name="system__code", label=_("产业体系代码"))
 
     class Meta:
         model = IndustryCategory
@@ -135,7 +136,7 @@ class ObtainTokenView(ObtainAuthToken):
         if not serializer.is_valid():
             # axes marks the request it was given (the DRF request) when the account is locked out.
             if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
-                return Response({"detail": "该账号因连续登录失败已被暂时锁定，请30分钟后再试，或联系系统管理员解锁。"},
+                return Response({"detail": _("该账号因连续登录失败已被暂时锁定，请30分钟后再试，或联系系统管理员解锁。")},
                                 status=status.HTTP_403_FORBIDDEN)
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "industrybrain.core"
     label = "core"
-    verbose_name = "平台核心"
+    verbose_name = _("平台核心")
 
     def ready(self) -> None:
         from auditlog.registry import auditlog

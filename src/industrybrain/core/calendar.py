@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from django.utils.translation import gettext as _
+
 from .models import CalendarDay, CalendarYear
 
 
 class UnknownCalendarYear(LookupError):
     def __init__(self, year: int):
         self.year = year
-        super().__init__(f"{year}年的法定节假日安排尚未录入工作日历，无法计算工作日期限；请系统管理员先录入该年度安排")
+        super().__init__(_("%(year)s年的法定节假日安排尚未录入工作日历，无法计算工作日期限；请系统管理员先录入该年度安排")
+                         % {"year": year})
 
 
 @lru_cache(maxsize=1)

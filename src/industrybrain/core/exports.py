@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 import xlsxwriter
+from django.conf import settings
 from django.http import FileResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def cell_value(value: Any) -> Any:
     return str(value)
 
 
+@translation.override(settings.LANGUAGE_CODE)  # exports are an exchange format: Chinese
 def write_xlsx(path: Path | str, sheet_name: str, columns: Sequence[Column], rows: Iterable[Any]) -> int:
     """Write rows to an .xlsx file; returns the number of data rows written."""
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,

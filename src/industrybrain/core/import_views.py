@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 from pathlib import PurePath
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
 
 from django import forms
@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from . import imports
@@ -25,6 +26,9 @@ from .access import can_edit_registry, get_scoped_or_404, scope
 from .exports import xlsx_response
 from .models import ImportJob
 from .tasks import queue_import_job
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -36,19 +40,19 @@ def importer_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not can_edit_registry(request.user):
-            raise PermissionDenied("仅经信干部和系统管理员可以导入数据")
+            raise PermissionDenied(_("仅经信干部和系统管理员可以导入数据"))
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def kind_choices() -> list[tuple[str, str]]:
-    return [(kind, importer.label) for kind, importer in imports.importers().items()]
+def kind_choices() -> list[tuple[str, StrOrPromise]]:
+    return [(kind, _(importer.label)) for kind, importer in imports.importers().items()]
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label="导入类型")
-    file = forms.FileField(label="文件（.xlsx 或 .csv）")
+    kind = forms.ChoiceField(label=_("导入类型"))
+    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,13 +62,14 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         suffix = PurePath(upload.name).suffix.lower()
         if suffix == ".xls":
-            raise forms.ValidationError("不支持.xls旧格式，请用Excel另存为.xlsx（Excel工作簿）后重试")
+            raise forms.ValidationError(_("不支持.xls旧格式，请用Excel另存为.xlsx（Excel工作簿）后重试"))
         if suffix not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(f"不支持的文件类型“{suffix or upload.name}”，请上传.xlsx或.csv文件")
+            raise forms.ValidationError(_("不支持的文件类型“%(suffix)s”，请上传.xlsx或.csv文件")
+                                        % {"suffix": suffix or upload.name})
         if upload.size == 0:
-            raise forms.ValidationError("文件为空")
+            raise forms.ValidationError(_("文件为空"))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("文件超过100MB，请拆分后分批导入")
+            raise forms.ValidationError(_("文件超过100MB，请拆分后分批导入"))
         return upload
 
 
@@ -109,7 +114,7 @@ def import_detail(request, pk: int):
         return render(request, "core/import_progress.html", {"job": job, "running": running})
     errors = Paginator(job.errors, 100).get_page(request.GET.get("page"))
     return render(request, "core/import_detail.html", {
-        "job": job, "kind_label": imports.kind_label(job.kind), "errors": errors, "running": running,
+        "job": job, "kind_label": _(imports.kind_label(job.kind)), "errors": errors, "running": running,
         "can_apply": job.status == ImportJob.Status.CHECKED})
 
 
@@ -118,9 +123,9 @@ def import_detail(request, pk: int):
 def import_apply(request, pk: int):
     job = _job(request, pk)
     if queue_import_job(job):
-        messages.success(request, "已提交后台导入，完成后本页会自动更新。")
+        messages.success(request, _("已提交后台导入，完成后本页会自动更新。"))
     else:
-        messages.warning(request, f"该批次当前状态为“{job.get_status_display()}”，不能再次导入。")
+        messages.warning(request, _("该批次当前状态为“%(status)s”，不能再次导入。") % {"status": job.get_status_display()})
     return redirect("core:import-detail", pk=job.pk)
 
 
@@ -128,7 +133,7 @@ def import_apply(request, pk: int):
 def import_template(request, kind: str):
     importer = imports.importers().get(kind)
     if importer is None:
-        raise Http404("未知的导入类型")
+        raise Http404(_("未知的导入类型"))
     response = HttpResponse(imports.template_xlsx(importer), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(importer.label + '导入模板.xlsx')}"
     return response
@@ -146,5 +151,5 @@ def import_file(request, pk: int):
     try:
         handle = job.file.open("rb")
     except FileNotFoundError:
-        raise Http404("原始文件已不存在") from None
+        raise Http404(_("原始文件已不存在")) from None
     return FileResponse(handle, as_attachment=True, filename=job.original_name)

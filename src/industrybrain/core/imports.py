@@ -41,13 +41,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import ImportJob, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_ERRORS_IN_MESSAGE = 5
 PROGRESS_EVERY = 2000
@@ -153,11 +157,12 @@ def date_value(value: str) -> dt.date:
     return day
 
 
-def choice(options: Iterable[tuple[str, str]]) -> Callable[[str], str]:
+def choice(options: Iterable[tuple[str, StrOrPromise]]) -> Callable[[str], str]:
     """Parse a Chinese label (or the stored value) of a TextChoices field."""
-    options = list(options)
-    by_text = {label: value for value, label in options} | {value: value for value, _ in options}
-    allowed = "、".join(label for _, label in options)
+    with translation.override(settings.LANGUAGE_CODE):  # labels in the file are Chinese
+        pairs = [(str(value), str(label)) for value, label in options]
+    by_text = {label: value for value, label in pairs} | {value: value for value, _ in pairs}
+    allowed = "、".join(label for _, label in pairs)
 
     def parse(value: str) -> str:
         try:
@@ -460,6 +465,7 @@ def _error_summary(errors: list[dict]) -> str:
     return f"校验未通过：{bad_rows}行有错误，共{len(errors)}处，未写入任何数据。"
 
 
+@translation.override(settings.LANGUAGE_CODE)  # the file format and stored records are Chinese
 def dry_run_job(job: ImportJob, progress: ProgressCallback | None = None) -> CheckResult | None:
     """Check the job's file and record the report on the job; writes nothing else."""
     importer = get_importer(job.kind)(job.created_by)
@@ -499,6 +505,7 @@ def _tune_sqlite() -> None:
             cursor.execute("PRAGMA cache_size = -262144")  # KiB: 256 MB, for this connection only
 
 
+@translation.override(settings.LANGUAGE_CODE)  # the file format and stored records are Chinese
 def apply_job(job: ImportJob, progress: ProgressCallback | None = None) -> ImportJob:
     """Re-check and write a claimed (running) job, all or nothing; the job records the outcome."""
     if job.status != ImportJob.Status.RUNNING:
@@ -614,6 +621,7 @@ def chunks(items: Sequence[Any], size: int = 900) -> Iterable[Sequence[Any]]:
 # ---------------------------------------------------------------------------------- templates, reports
 
 
+@translation.override(settings.LANGUAGE_CODE)  # the file format and stored records are Chinese
 def template_xlsx(importer: type[Importer]) -> bytes:
     """A blank template: the header row (required columns marked red) and a sheet "填写说明"."""
     import xlsxwriter

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import calendar
@@ -43,7 +44,7 @@ def calendar_view(request):
         except calendar.UnknownCalendarYear as exc:
             error = str(exc)
         except ValueError:
-            error = "请输入正确的起始日期（YYYY-MM-DD）和0–1000之间的工作日天数"
+            error = _("请输入正确的起始日期（YYYY-MM-DD）和0–1000之间的工作日天数")
     return render(request, "core/calendar.html", {
         "year": year,
         "days": CalendarDay.objects.filter(date__year=year),

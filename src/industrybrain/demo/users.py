@@ -38,7 +38,7 @@ class DemoLogin:
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label
+        return str(Role(self.role).label)
 
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (

@@ -6,6 +6,7 @@ Register with `projects.api.register(router)` in api_urls.py.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -38,7 +39,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def validate_region(self, value):
         if not visible_regions(self.context["request"].user).filter(pk=value.pk).exists():
-            raise serializers.ValidationError("所选区划不在您的管辖范围内")
+            raise serializers.ValidationError(_("所选区划不在您的管辖范围内"))
         return value
 
     def validate_investor_uscc(self, value: str) -> str:
@@ -54,12 +55,12 @@ class ProjectSerializer(serializers.ModelSerializer):
         if enterprise is not None:
             user = self.context["request"].user
             if not scope(user, enterprise.__class__.objects.filter(pk=enterprise.pk)).exists():
-                raise serializers.ValidationError({"enterprise": "该企业不在您的管辖范围内"})
+                raise serializers.ValidationError({"enterprise": _("该企业不在您的管辖范围内")})
             attrs.setdefault("investor_uscc", enterprise.uscc)
             attrs.setdefault("investor_name", enterprise.name)
         total, equipment = attrs.get("total_investment"), attrs.get("equipment_investment")
         if total is not None and equipment is not None and equipment > total:
-            raise serializers.ValidationError({"equipment_investment": "设备投资不能大于总投资"})
+            raise serializers.ValidationError({"equipment_investment": _("设备投资不能大于总投资")})
         return attrs
 
 
@@ -76,7 +77,7 @@ class MoveSerializer(serializers.Serializer):
 class OfficersWrite(permissions.BasePermission):
     """Reading follows the scope; creating, editing and deleting projects is for officers and admins."""
 
-    message = "只有经信部门干部可以维护项目"
+    message = _("只有经信部门干部可以维护项目")
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) == "move":

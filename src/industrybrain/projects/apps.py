@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProjectsConfig(AppConfig):
     name = "industrybrain.projects"
     label = "projects"
-    verbose_name = "重大产业项目"
+    verbose_name = _("重大产业项目")
 
     def ready(self) -> None:
         from auditlog.registry import auditlog

@@ -14,8 +14,10 @@ from typing import Any
 from urllib.parse import quote
 
 import xlsxwriter
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils import translation
 
 from industrybrain.core.exports import cell_value
 
@@ -52,6 +54,7 @@ COLUMNS: Sequence[tuple[str, Callable[[Any], Any], int]] = (
 MONEY_COLUMNS = {8, 9, 10}
 
 
+@translation.override(settings.LANGUAGE_CODE)  # exports are an exchange format: Chinese
 def write_workbook(path: str, projects: QuerySet[Project], year: int, title: str = "重大产业项目六张清单") -> int:
     """Write the workbook; returns the number of project rows written."""
     annotated = figures.with_year_figures(projects, year).select_related(

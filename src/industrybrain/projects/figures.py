@@ -15,13 +15,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from .models import YI, AnnualPlan, MonthlyInvestmentReport, Project
 from .stages import Stage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -52,10 +56,10 @@ def progress_gap(rate: Decimal, elapsed_months: int) -> Decimal:
 
 def progress_phrase(gap: Decimal) -> str:
     if gap > 0:
-        return f"超过时间进度{gap:.2f}个百分点"
+        return _("超过时间进度%(gap).2f个百分点") % {"gap": gap}
     if gap < 0:
-        return f"落后时间进度{-gap:.2f}个百分点"
-    return "与时间进度持平"
+        return _("落后时间进度%(gap).2f个百分点") % {"gap": -gap}
+    return _("与时间进度持平")
 
 
 def start_rate(started: int, planned: int) -> Decimal | None:
@@ -131,7 +135,7 @@ def latest_report_month(projects: QuerySet[Project], year: int) -> int:
 @dataclass(frozen=True)
 class StageFigures:
     stage: str
-    label: str
+    label: StrOrPromise
     count: int
     total_investment: Decimal  # 万元
 
@@ -227,7 +231,7 @@ def rollup(projects: QuerySet[Project], by: str, year: int, month: int = 12) -> 
     rows: dict[str, list] = {}
     for key, name, total, plan, done in with_year_figures(projects.order_by(), year, month).values_list(
             field[0], field[1], "total_investment", "year_plan", "ytd_completed"):
-        row = rows.setdefault(key or "", [name or "未分类", 0, Decimal(0), Decimal(0), Decimal(0)])
+        row = rows.setdefault(key or "", [name or _("未分类"), 0, Decimal(0), Decimal(0), Decimal(0)])
         row[1] += 1
         row[2] += total or 0
         row[3] += plan or 0

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from industrybrain.core.access import visible_regions
 from industrybrain.core.models import IndustryCategory
@@ -25,24 +26,24 @@ def bootstrap(form: forms.BaseForm, small: bool = False) -> None:
 class FilterForm(forms.Form):
     """Filters of the six lists (region subtree, type, programme, industry system, search)."""
 
-    region = forms.ChoiceField(label="区划", required=False)
-    project_type = forms.ChoiceField(label="项目类型", required=False,
-                                     choices=[("", "全部类型"), *ProjectType.choices])
-    programme = forms.ModelChoiceField(label="计划类别", required=False, queryset=Programme.objects.all(),
-                                       empty_label="全部计划", to_field_name="code")
-    system = forms.ChoiceField(label="产业体系", required=False)
-    q = forms.CharField(label="搜索", required=False, max_length=100)
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    region = forms.ChoiceField(label=_("区划"), required=False)
+    project_type = forms.ChoiceField(label=_("项目类型"), required=False,
+                                     choices=[("", _("全部类型")), *ProjectType.choices])
+    programme = forms.ModelChoiceField(label=_("计划类别"), required=False, queryset=Programme.objects.all(),
+                                       empty_label=_("全部计划"), to_field_name="code")
+    system = forms.ChoiceField(label=_("产业体系"), required=False)
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         regions = visible_regions(user).order_by("path") if user is not None else []
-        self.fields["region"].choices = [("", "全部区划")] + [
+        self.fields["region"].choices = [("", _("全部区划"))] + [
             (r.code, ("　" * (r.level - 1)) + r.name) for r in regions]
         systems = []
         for cat in IndustryCategory.objects.select_related("system").order_by("system__code", "order"):
             systems.append((cat.code, f"{cat.system.name}·{cat.name}"))
-        self.fields["system"].choices = [("", "全部产业")] + systems
+        self.fields["system"].choices = [("", _("全部产业"))] + systems
         bootstrap(self, small=True)
 
 
@@ -63,13 +64,13 @@ class MultipleFileField(forms.FileField):
 
 
 class MoveForm(forms.Form):
-    target = forms.ChoiceField(label="进入清单")
-    effective_date = forms.DateField(label="实际日期", required=False,
+    target = forms.ChoiceField(label=_("进入清单"))
+    effective_date = forms.DateField(label=_("实际日期"), required=False,
                                      widget=forms.DateInput(attrs={"type": "date"}))
-    land_parcel = forms.CharField(label="地块", required=False, max_length=200)
-    evidence = MultipleFileField(label="佐证材料", required=False)
-    evidence_description = forms.CharField(label="材料名称", required=False, max_length=200)
-    reason = forms.CharField(label="原因说明（回退必填）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    land_parcel = forms.CharField(label=_("地块"), required=False, max_length=200)
+    evidence = MultipleFileField(label=_("佐证材料"), required=False)
+    evidence_description = forms.CharField(label=_("材料名称"), required=False, max_length=200)
+    reason = forms.CharField(label=_("原因说明（回退必填）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expected_stage = forms.CharField(widget=forms.HiddenInput)
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -78,9 +79,9 @@ class MoveForm(forms.Form):
         choices = []
         if project is not None:
             for code in PROJECT_FLOW.forward_targets(project.stage):
-                choices.append((code, f"前进：{Stage(code).label}"))
+                choices.append((code, _("前进：%(stage)s") % {"stage": Stage(code).label}))
             for code in reversed(PROJECT_FLOW.backward_targets(project.stage)):
-                choices.append((code, f"回退：{Stage(code).label}"))
+                choices.append((code, _("回退：%(stage)s") % {"stage": Stage(code).label}))
         # Any stage validates (the workflow decides what is allowed, and a retried post must reach the
         # service to be recognised as a retry); only the moves open now are offered.
         self.fields["target"].choices = list(Stage.choices)
@@ -89,19 +90,19 @@ class MoveForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    month = forms.IntegerField(label="月份", min_value=1, max_value=12)
-    month_completed = forms.DecimalField(label="本月完成投资（万元）", max_digits=16, decimal_places=2)
-    ytd_completed = forms.DecimalField(label="本年累计完成投资（万元，留空自动累加）", required=False,
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    month = forms.IntegerField(label=_("月份"), min_value=1, max_value=12)
+    month_completed = forms.DecimalField(label=_("本月完成投资（万元）"), max_digits=16, decimal_places=2)
+    ytd_completed = forms.DecimalField(label=_("本年累计完成投资（万元，留空自动累加）"), required=False,
                                        max_digits=16, decimal_places=2)
-    cumulative_completed = forms.DecimalField(label="自开工累计完成投资（万元，留空自动累加）", required=False,
+    cumulative_completed = forms.DecimalField(label=_("自开工累计完成投资（万元，留空自动累加）"), required=False,
                                               max_digits=16, decimal_places=2)
-    equipment_completed = forms.DecimalField(label="本年累计设备投资（万元）", required=False, max_digits=16,
+    equipment_completed = forms.DecimalField(label=_("本年累计设备投资（万元）"), required=False, max_digits=16,
                                              decimal_places=2)
-    progress_note = forms.CharField(label="形象进度", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    correction_note = forms.CharField(label="更正说明（核减或修改已填报月份时必填）", required=False,
+    progress_note = forms.CharField(label=_("形象进度"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    correction_note = forms.CharField(label=_("更正说明（核减或修改已填报月份时必填）"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
-    over_total_flag = forms.BooleanField(label="累计超总投资（已确认）", required=False)
+    over_total_flag = forms.BooleanField(label=_("累计超总投资（已确认）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

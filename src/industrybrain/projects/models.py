@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from industrybrain.core.models import Industry, IndustryCategory, Region
 from industrybrain.core.scope_paths import ScopePaths
@@ -19,20 +21,23 @@ from industrybrain.registry import uscc as uscc_rules
 
 from .stages import DEFAULT_STAGE_SLA, Stage, actual_field, planned_field
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 YI = Decimal("10000")  # 1 亿元 = 10,000 万元
 
 
-def money(verbose: str, **kwargs) -> models.DecimalField:
+def money(verbose: StrOrPromise, **kwargs) -> models.DecimalField:
     kwargs.setdefault("null", True)
     kwargs.setdefault("blank", True)
     return models.DecimalField(verbose, max_digits=16, decimal_places=2, **kwargs)
 
 
 class ProjectType(models.TextChoices):
-    NEW = "new", "新建"
-    EXPANSION = "expansion", "扩建"
-    TECH_UPGRADE = "tech_upgrade", "技术改造"
-    INVESTMENT_SIGNING = "investment_signing", "招商引资签约"
+    NEW = "new", _("新建")
+    EXPANSION = "expansion", _("扩建")
+    TECH_UPGRADE = "tech_upgrade", _("技术改造")
+    INVESTMENT_SIGNING = "investment_signing", _("招商引资签约")
 
 
 class Programme(models.Model):
@@ -42,68 +47,68 @@ class Programme(models.Model):
     """
 
     class Kind(models.TextChoices):
-        QXWY = "qxwy", "千项万亿工程"
-        TECH_UPGRADE_DEMO = "tech_upgrade_demo", "技术改造示范"
-        PROVINCE_KEY = "province_key", "省重点建设项目"
-        CITY_KEY = "city_key", "市重点项目"
-        COUNTY_KEY = "county_key", "县重点项目"
-        INVESTMENT = "investment", "招商引资项目"
+        QXWY = "qxwy", _("千项万亿工程")
+        TECH_UPGRADE_DEMO = "tech_upgrade_demo", _("技术改造示范")
+        PROVINCE_KEY = "province_key", _("省重点建设项目")
+        CITY_KEY = "city_key", _("市重点项目")
+        COUNTY_KEY = "county_key", _("县重点项目")
+        INVESTMENT = "investment", _("招商引资项目")
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类别", max_length=30, choices=Kind.choices)
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    source = models.CharField("依据", max_length=200, blank=True)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=30, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["order", "code"]
-        verbose_name = verbose_name_plural = "项目计划类别"
+        verbose_name = verbose_name_plural = _("项目计划类别")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Project(models.Model):
-    code = models.CharField("项目编号", max_length=30, unique=True)
-    name = models.CharField("项目名称", max_length=200, db_index=True)
+    code = models.CharField(_("项目编号"), max_length=30, unique=True)
+    name = models.CharField(_("项目名称"), max_length=200, db_index=True)
     enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, null=True, blank=True,
-                                   related_name="projects", verbose_name="投资企业（企业库）")
-    investor_uscc = models.CharField("投资主体统一社会信用代码", max_length=18, blank=True)
-    investor_name = models.CharField("投资主体名称", max_length=200)
-    region = models.ForeignKey(Region, models.PROTECT, related_name="projects", verbose_name="项目所在地")
-    industry = models.ForeignKey(Industry, models.PROTECT, null=True, blank=True, verbose_name="所属行业")
+                                   related_name="projects", verbose_name=_("投资企业（企业库）"))
+    investor_uscc = models.CharField(_("投资主体统一社会信用代码"), max_length=18, blank=True)
+    investor_name = models.CharField(_("投资主体名称"), max_length=200)
+    region = models.ForeignKey(Region, models.PROTECT, related_name="projects", verbose_name=_("项目所在地"))
+    industry = models.ForeignKey(Industry, models.PROTECT, null=True, blank=True, verbose_name=_("所属行业"))
     industry_category = models.ForeignKey(IndustryCategory, models.PROTECT, null=True, blank=True,
-                                          verbose_name="产业体系/集群")
-    project_type = models.CharField("项目类型", max_length=20, choices=ProjectType.choices, default=ProjectType.NEW)
+                                          verbose_name=_("产业体系/集群"))
+    project_type = models.CharField(_("项目类型"), max_length=20, choices=ProjectType.choices, default=ProjectType.NEW)
     programme = models.ForeignKey(Programme, models.PROTECT, null=True, blank=True, related_name="projects",
-                                  verbose_name="计划类别")
-    total_investment = money("总投资（万元）", null=False, blank=False)
-    equipment_investment = money("设备投资（万元）")
-    land_parcel = models.CharField("地块", max_length=200, blank=True)
-    land_area_mu = models.DecimalField("用地面积（亩）", max_digits=10, decimal_places=2, null=True, blank=True)
-    responsible_leader = models.CharField("联系领导", max_length=50, blank=True)
+                                  verbose_name=_("计划类别"))
+    total_investment = money(_("总投资（万元）"), null=False, blank=False)
+    equipment_investment = money(_("设备投资（万元）"))
+    land_parcel = models.CharField(_("地块"), max_length=200, blank=True)
+    land_area_mu = models.DecimalField(_("用地面积（亩）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    responsible_leader = models.CharField(_("联系领导"), max_length=50, blank=True)
     service_specialist = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                           related_name="service_projects", verbose_name="服务专员")
-    stage = models.CharField("所处清单", max_length=20, choices=Stage.choices, default=Stage.SIGNED,
+                                           related_name="service_projects", verbose_name=_("服务专员"))
+    stage = models.CharField(_("所处清单"), max_length=20, choices=Stage.choices, default=Stage.SIGNED,
                              db_index=True)
-    stage_entered_on = models.DateField("进入本清单日期", null=True, blank=True)
+    stage_entered_on = models.DateField(_("进入本清单日期"), null=True, blank=True)
     # Planned and actual date of each stage (see stages.planned_field / actual_field).
-    planned_signed = models.DateField("计划签约日期", null=True, blank=True)
-    actual_signed = models.DateField("实际签约日期", null=True, blank=True)
-    planned_land_acquired = models.DateField("计划拿地日期", null=True, blank=True)
-    actual_land_acquired = models.DateField("实际拿地日期", null=True, blank=True)
-    planned_started = models.DateField("计划开工日期", null=True, blank=True)
-    actual_started = models.DateField("实际开工日期", null=True, blank=True)
-    planned_under_construction = models.DateField("计划在建日期", null=True, blank=True)
-    actual_under_construction = models.DateField("实际在建日期", null=True, blank=True)
-    planned_completed = models.DateField("计划竣工日期", null=True, blank=True)
-    actual_completed = models.DateField("实际竣工日期", null=True, blank=True)
-    planned_in_production = models.DateField("计划投产日期", null=True, blank=True)
-    actual_in_production = models.DateField("实际投产日期", null=True, blank=True)
-    capacity_reached_on = models.DateField("达产日期", null=True, blank=True)
-    description = models.TextField("建设内容", blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    planned_signed = models.DateField(_("计划签约日期"), null=True, blank=True)
+    actual_signed = models.DateField(_("实际签约日期"), null=True, blank=True)
+    planned_land_acquired = models.DateField(_("计划拿地日期"), null=True, blank=True)
+    actual_land_acquired = models.DateField(_("实际拿地日期"), null=True, blank=True)
+    planned_started = models.DateField(_("计划开工日期"), null=True, blank=True)
+    actual_started = models.DateField(_("实际开工日期"), null=True, blank=True)
+    planned_under_construction = models.DateField(_("计划在建日期"), null=True, blank=True)
+    actual_under_construction = models.DateField(_("实际在建日期"), null=True, blank=True)
+    planned_completed = models.DateField(_("计划竣工日期"), null=True, blank=True)
+    actual_completed = models.DateField(_("实际竣工日期"), null=True, blank=True)
+    planned_in_production = models.DateField(_("计划投产日期"), null=True, blank=True)
+    actual_in_production = models.DateField(_("实际投产日期"), null=True, blank=True)
+    capacity_reached_on = models.DateField(_("达产日期"), null=True, blank=True)
+    description = models.TextField(_("建设内容"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     # The region of the project; the enterprise through the investing enterprise (absent for an investor
     # new to the registry: then only officers see it); stewards through their assignment as 服务专员.
@@ -111,7 +116,7 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = verbose_name_plural = "重大产业项目"
+        verbose_name = verbose_name_plural = _("重大产业项目")
         indexes = [models.Index(fields=["region", "stage"]), models.Index(fields=["stage", "region"])]
         constraints = [models.CheckConstraint(condition=Q(total_investment__gte=0),
                                               name="project_total_investment_nonnegative")]
@@ -120,7 +125,7 @@ class Project(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.investor_uscc:
             try:
                 self.investor_uscc = uscc_rules.validate(self.investor_uscc)
@@ -130,7 +135,7 @@ class Project(models.Model):
             self.investor_uscc, self.investor_name = self.enterprise.uscc, self.investor_name or self.enterprise.name
         if (self.equipment_investment is not None and self.total_investment is not None
                 and self.equipment_investment > self.total_investment):
-            errors["equipment_investment"] = "设备投资不能大于总投资"
+            errors["equipment_investment"] = _("设备投资不能大于总投资")
         if errors:
             raise ValidationError(errors)
 
@@ -155,17 +160,17 @@ class Project(models.Model):
 class AnnualPlan(models.Model):
     """The year's planned investment and its split by month (万元)."""
 
-    project = models.ForeignKey(Project, models.CASCADE, related_name="annual_plans", verbose_name="项目")
-    year = models.PositiveSmallIntegerField("年度")
-    amount = money("年度计划投资（万元）", null=False, blank=False)
-    monthly = models.JSONField("分月计划（万元，1–12月）", default=list, blank=True)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="annual_plans", verbose_name=_("项目"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = money(_("年度计划投资（万元）"), null=False, blank=False)
+    monthly = models.JSONField(_("分月计划（万元，1–12月）"), default=list, blank=True)
 
     scope_paths = ScopePaths(region="project__region", enterprise="project__enterprise",
                              steward="project__service_specialist")
 
     class Meta:
         ordering = ["project", "year"]
-        verbose_name = verbose_name_plural = "年度投资计划"
+        verbose_name = verbose_name_plural = _("年度投资计划")
         constraints = [models.UniqueConstraint(fields=["project", "year"], name="uniq_annual_plan")]
 
     def __str__(self) -> str:
@@ -174,13 +179,14 @@ class AnnualPlan(models.Model):
     def clean(self) -> None:
         if self.monthly:
             if len(self.monthly) != 12:
-                raise ValidationError({"monthly": "分月计划必须有12个月的数值"})
+                raise ValidationError({"monthly": _("分月计划必须有12个月的数值")})
             try:
                 total = sum(Decimal(str(v)) for v in self.monthly)
             except ArithmeticError:
-                raise ValidationError({"monthly": "分月计划必须是数字"}) from None
+                raise ValidationError({"monthly": _("分月计划必须是数字")}) from None
             if self.amount is not None and abs(total - self.amount) > Decimal("0.05"):
-                raise ValidationError({"monthly": f"分月计划合计{total}万元与年度计划{self.amount}万元不一致"})
+                raise ValidationError({"monthly": _("分月计划合计%(total)s万元与年度计划%(amount)s万元不一致")
+                                      % {"total": total, "amount": self.amount}})
 
     def planned_cumulative(self) -> list[Decimal]:
         """Cumulative plan at the end of each month; an even split when no monthly split was given."""
@@ -196,27 +202,27 @@ class AnnualPlan(models.Model):
 class MonthlyInvestmentReport(models.Model):
     """Investment completed in one month, as reported (月度投资完成情况)."""
 
-    project = models.ForeignKey(Project, models.CASCADE, related_name="reports", verbose_name="项目")
-    year = models.PositiveSmallIntegerField("年度")
-    month = models.PositiveSmallIntegerField("月份")
-    month_completed = money("本月完成投资（万元）", null=False, blank=False)
-    ytd_completed = money("本年累计完成投资（万元）", null=False, blank=False)
-    cumulative_completed = money("自开工累计完成投资（万元）", null=False, blank=False)
-    equipment_completed = money("本年累计设备投资（万元）")
-    correction_note = models.TextField("更正说明", blank=True)
-    over_total_flag = models.BooleanField("累计超总投资（已确认）", default=False)
-    progress_note = models.TextField("形象进度", blank=True)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="reports", verbose_name=_("项目"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    month_completed = money(_("本月完成投资（万元）"), null=False, blank=False)
+    ytd_completed = money(_("本年累计完成投资（万元）"), null=False, blank=False)
+    cumulative_completed = money(_("自开工累计完成投资（万元）"), null=False, blank=False)
+    equipment_completed = money(_("本年累计设备投资（万元）"))
+    correction_note = models.TextField(_("更正说明"), blank=True)
+    over_total_flag = models.BooleanField(_("累计超总投资（已确认）"), default=False)
+    progress_note = models.TextField(_("形象进度"), blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                     verbose_name="填报人")
-    submitted_at = models.DateTimeField("填报时间", auto_now=True)
-    source = models.CharField("数据来源", max_length=50, default="手工填报")
+                                     verbose_name=_("填报人"))
+    submitted_at = models.DateTimeField(_("填报时间"), auto_now=True)
+    source = models.CharField(_("数据来源"), max_length=50, default="手工填报")
 
     scope_paths = ScopePaths(region="project__region", enterprise="project__enterprise",
                              steward="project__service_specialist")
 
     class Meta:
         ordering = ["project", "year", "month"]
-        verbose_name = verbose_name_plural = "月度投资完成情况"
+        verbose_name = verbose_name_plural = _("月度投资完成情况")
         constraints = [
             models.UniqueConstraint(fields=["project", "year", "month"], name="uniq_project_month_report"),
             models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="project_report_month"),
@@ -232,23 +238,23 @@ class MonthlyInvestmentReport(models.Model):
 class ProjectStageEvidence(models.Model):
     """A document proving a stage event (contract, land certificate, permit, acceptance, first output)."""
 
-    project = models.ForeignKey(Project, models.CASCADE, related_name="evidence", verbose_name="项目")
-    stage = models.CharField("清单", max_length=20, choices=Stage.choices)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="evidence", verbose_name=_("项目"))
+    stage = models.CharField(_("清单"), max_length=20, choices=Stage.choices)
     transition = models.ForeignKey("workflow.Transition", models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="流转记录")
-    file = models.FileField("文件", upload_to="projects/evidence/%Y/%m/")
-    original_name = models.CharField("原文件名", max_length=200)
-    description = models.CharField("材料名称", max_length=200, blank=True)
+                                   related_name="+", verbose_name=_("流转记录"))
+    file = models.FileField(_("文件"), upload_to="projects/evidence/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    description = models.CharField(_("材料名称"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                    verbose_name="上传人")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+                                    verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     scope_paths = ScopePaths(region="project__region", enterprise="project__enterprise",
                              steward="project__service_specialist")
 
     class Meta:
         ordering = ["project", "uploaded_at"]
-        verbose_name = verbose_name_plural = "清单佐证材料"
+        verbose_name = verbose_name_plural = _("清单佐证材料")
 
     def __str__(self) -> str:
         return self.original_name
@@ -258,26 +264,26 @@ class Blocker(models.Model):
     """A problem holding a project back and the help asked for (may become a service ticket later)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "待协调"
-        RESOLVED = "resolved", "已解决"
+        OPEN = "open", _("待协调")
+        RESOLVED = "resolved", _("已解决")
 
-    project = models.ForeignKey(Project, models.CASCADE, related_name="blockers", verbose_name="项目")
-    raised_on = models.DateField("提出日期")
-    description = models.TextField("问题描述")
-    help_requested = models.TextField("需协调事项", blank=True)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.OPEN)
-    resolved_on = models.DateField("解决日期", null=True, blank=True)
-    resolution = models.TextField("解决情况", blank=True)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="blockers", verbose_name=_("项目"))
+    raised_on = models.DateField(_("提出日期"))
+    description = models.TextField(_("问题描述"))
+    help_requested = models.TextField(_("需协调事项"), blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    resolved_on = models.DateField(_("解决日期"), null=True, blank=True)
+    resolution = models.TextField(_("解决情况"), blank=True)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                  verbose_name="提出人")
-    service_request_ref = models.CharField("关联诉求编号", max_length=40, blank=True)
+                                  verbose_name=_("提出人"))
+    service_request_ref = models.CharField(_("关联诉求编号"), max_length=40, blank=True)
 
     scope_paths = ScopePaths(region="project__region", enterprise="project__enterprise",
                              steward="project__service_specialist")
 
     class Meta:
         ordering = ["-raised_on", "pk"]
-        verbose_name = verbose_name_plural = "项目问题与协调事项"
+        verbose_name = verbose_name_plural = _("项目问题与协调事项")
 
     def __str__(self) -> str:
         return self.description[:40]
@@ -286,26 +292,26 @@ class Blocker(models.Model):
 class AlertThresholds(models.Model):
     """Alert thresholds (one row, editable in the admin). Defaults are documented in projects/alerts.py."""
 
-    behind_points = models.DecimalField("落后时间进度预警阈值（百分点）", max_digits=5, decimal_places=2,
+    behind_points = models.DecimalField(_("落后时间进度预警阈值（百分点）"), max_digits=5, decimal_places=2,
                                         default=Decimal("10"))
-    overdue_grace_working_days = models.PositiveSmallIntegerField("计划节点逾期宽限（工作日）", default=0)
-    max_days_signed = models.PositiveIntegerField("签约清单最长停留（工作日）",
+    overdue_grace_working_days = models.PositiveSmallIntegerField(_("计划节点逾期宽限（工作日）"), default=0)
+    max_days_signed = models.PositiveIntegerField(_("签约清单最长停留（工作日）"),
                                                   default=DEFAULT_STAGE_SLA[Stage.SIGNED])
-    max_days_land_acquired = models.PositiveIntegerField("拿地清单最长停留（工作日）",
+    max_days_land_acquired = models.PositiveIntegerField(_("拿地清单最长停留（工作日）"),
                                                          default=DEFAULT_STAGE_SLA[Stage.LAND_ACQUIRED])
-    max_days_started = models.PositiveIntegerField("开工清单最长停留（工作日）",
+    max_days_started = models.PositiveIntegerField(_("开工清单最长停留（工作日）"),
                                                    default=DEFAULT_STAGE_SLA[Stage.STARTED])
     max_days_under_construction = models.PositiveIntegerField(
-        "在建清单最长停留（工作日）", default=DEFAULT_STAGE_SLA[Stage.UNDER_CONSTRUCTION])
-    max_days_completed = models.PositiveIntegerField("竣工清单最长停留（工作日）",
+        _("在建清单最长停留（工作日）"), default=DEFAULT_STAGE_SLA[Stage.UNDER_CONSTRUCTION])
+    max_days_completed = models.PositiveIntegerField(_("竣工清单最长停留（工作日）"),
                                                      default=DEFAULT_STAGE_SLA[Stage.COMPLETED])
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "项目预警阈值"
+        verbose_name = verbose_name_plural = _("项目预警阈值")
 
     def __str__(self) -> str:
-        return "项目预警阈值"
+        return str(_("项目预警阈值"))
 
     @classmethod
     def current(cls) -> AlertThresholds:
@@ -320,36 +326,36 @@ class ProjectAlert(models.Model):
     """An alert raised by the checks in projects/alerts.py; open until the condition clears."""
 
     class Kind(models.TextChoices):
-        STAGE_OVERDUE = "stage_overdue", "计划节点逾期"
-        BEHIND_TIME_PROGRESS = "behind_time_progress", "投资落后时间进度"
-        START_RATE_BELOW_CURVE = "start_rate_below_curve", "开工率低于序时要求"
-        STAGE_TOO_LONG = "stage_too_long", "清单停留超时"
+        STAGE_OVERDUE = "stage_overdue", _("计划节点逾期")
+        BEHIND_TIME_PROGRESS = "behind_time_progress", _("投资落后时间进度")
+        START_RATE_BELOW_CURVE = "start_rate_below_curve", _("开工率低于序时要求")
+        STAGE_TOO_LONG = "stage_too_long", _("清单停留超时")
 
     class Status(models.TextChoices):
-        OPEN = "open", "未解除"
-        CLOSED = "closed", "已解除"
+        OPEN = "open", _("未解除")
+        CLOSED = "closed", _("已解除")
 
-    kind = models.CharField("预警类型", max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("预警类型"), max_length=30, choices=Kind.choices)
     project = models.ForeignKey(Project, models.CASCADE, null=True, blank=True, related_name="alerts",
-                                verbose_name="项目")
-    region = models.ForeignKey(Region, models.PROTECT, verbose_name="区划")
-    programme = models.ForeignKey(Programme, models.PROTECT, null=True, blank=True, verbose_name="计划类别")
-    stage = models.CharField("清单", max_length=20, choices=Stage.choices, blank=True)
-    key = models.CharField("唯一标识", max_length=120)
-    message = models.CharField("预警内容", max_length=300)
-    value = models.DecimalField("实际值", max_digits=12, decimal_places=2, null=True, blank=True)
-    threshold = models.DecimalField("阈值", max_digits=12, decimal_places=2, null=True, blank=True)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
-    first_detected_on = models.DateField("首次发现")
-    last_detected_on = models.DateField("最近发现")
-    closed_on = models.DateField("解除日期", null=True, blank=True)
+                                verbose_name=_("项目"))
+    region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("区划"))
+    programme = models.ForeignKey(Programme, models.PROTECT, null=True, blank=True, verbose_name=_("计划类别"))
+    stage = models.CharField(_("清单"), max_length=20, choices=Stage.choices, blank=True)
+    key = models.CharField(_("唯一标识"), max_length=120)
+    message = models.CharField(_("预警内容"), max_length=300)
+    value = models.DecimalField(_("实际值"), max_digits=12, decimal_places=2, null=True, blank=True)
+    threshold = models.DecimalField(_("阈值"), max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    first_detected_on = models.DateField(_("首次发现"))
+    last_detected_on = models.DateField(_("最近发现"))
+    closed_on = models.DateField(_("解除日期"), null=True, blank=True)
 
     scope_paths = ScopePaths(region="region", enterprise="project__enterprise",
                              steward="project__service_specialist")
 
     class Meta:
         ordering = ["status", "-last_detected_on", "kind", "pk"]
-        verbose_name = verbose_name_plural = "项目预警"
+        verbose_name = verbose_name_plural = _("项目预警")
         constraints = [models.UniqueConstraint(fields=["key"], condition=Q(status="open"),
                                                name="uniq_open_project_alert")]
         indexes = [models.Index(fields=["status", "region"])]

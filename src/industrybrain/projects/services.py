@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from industrybrain.core.access import scope
 from industrybrain.workflow.definition import TransitionRequest
@@ -107,11 +108,11 @@ def check_report(project: Project, data: ReportInput, today: dt.date | None = No
     errors: list[str] = []
     note = data.correction_note.strip()
     if not 1 <= data.month <= 12:
-        return ["月份必须在1–12之间"], data
+        return [_("月份必须在1–12之间")], data
     if (data.year, data.month) > (today.year, today.month):
-        errors.append(f"不能填报未来月份（{data.year}年{data.month}月）")
+        errors.append(_("不能填报未来月份（%(year)s年%(month)s月）") % {"year": data.year, "month": data.month})
     if data.month_completed < 0 and not note:
-        errors.append("本月完成投资为负数（核减）时必须填写更正说明")
+        errors.append(_("本月完成投资为负数（核减）时必须填写更正说明"))
     previous = _previous(project, data.year, data.month)
     same_year_prev = previous if previous is not None and previous.year == data.year else None
     if data.ytd_completed is None:
@@ -119,32 +120,36 @@ def check_report(project: Project, data: ReportInput, today: dt.date | None = No
     if data.cumulative_completed is None:
         data.cumulative_completed = (previous.cumulative_completed if previous else Decimal(0)) + data.month_completed
     if data.ytd_completed < 0 or data.cumulative_completed < 0:
-        errors.append("累计完成投资不能为负数")
+        errors.append(_("累计完成投资不能为负数"))
     if previous is not None and data.cumulative_completed < previous.cumulative_completed and not note:
-        errors.append(f"自开工累计完成投资{data.cumulative_completed}万元小于{previous.year}年{previous.month}月的"
-                      f"{previous.cumulative_completed}万元；累计数不能减少，如需核减请填写更正说明")
+        errors.append(_("自开工累计完成投资%(amount)s万元小于%(year)s年%(month)s月的%(previous)s万元；"
+                        "累计数不能减少，如需核减请填写更正说明")
+                      % {"amount": data.cumulative_completed, "year": previous.year, "month": previous.month,
+                         "previous": previous.cumulative_completed})
     if same_year_prev is not None and data.ytd_completed < same_year_prev.ytd_completed and not note:
-        errors.append(f"本年累计完成投资{data.ytd_completed}万元小于{same_year_prev.month}月的"
-                      f"{same_year_prev.ytd_completed}万元；如需核减请填写更正说明")
+        errors.append(_("本年累计完成投资%(amount)s万元小于%(month)s月的%(previous)s万元；如需核减请填写更正说明")
+                      % {"amount": data.ytd_completed, "month": same_year_prev.month,
+                         "previous": same_year_prev.ytd_completed})
     following = _next(project, data.year, data.month)
     if following is not None and data.cumulative_completed > following.cumulative_completed and not note:
-        errors.append(f"自开工累计完成投资大于已填报的{following.year}年{following.month}月累计数"
-                      f"{following.cumulative_completed}万元；如需更正请填写更正说明")
+        errors.append(_("自开工累计完成投资大于已填报的%(year)s年%(month)s月累计数%(following)s万元；如需更正请填写更正说明")
+                      % {"year": following.year, "month": following.month,
+                         "following": following.cumulative_completed})
     if data.ytd_completed > data.cumulative_completed:
-        errors.append("本年累计完成投资不能大于自开工累计完成投资")
+        errors.append(_("本年累计完成投资不能大于自开工累计完成投资"))
     if data.cumulative_completed > project.total_investment and not data.over_total_flag:
-        errors.append(f"自开工累计完成投资{data.cumulative_completed}万元超过项目总投资{project.total_investment}"
-                      "万元；如属实请勾选“累计超总投资（已确认）”并说明")
+        errors.append(_("自开工累计完成投资%(amount)s万元超过项目总投资%(total)s万元；如属实请勾选“累计超总投资（已确认）”并说明")
+                      % {"amount": data.cumulative_completed, "total": project.total_investment})
     if data.over_total_flag and data.cumulative_completed > project.total_investment and not (
             note or data.progress_note.strip()):
-        errors.append("确认累计超总投资时请在更正说明或形象进度中说明原因")
+        errors.append(_("确认累计超总投资时请在更正说明或形象进度中说明原因"))
     if data.equipment_completed is not None and data.equipment_completed > data.ytd_completed:
-        errors.append("本年累计设备投资不能大于本年累计完成投资")
+        errors.append(_("本年累计设备投资不能大于本年累计完成投资"))
     existing = MonthlyInvestmentReport.objects.filter(project=project, year=data.year, month=data.month).first()
     if existing is not None and not note and (
             existing.month_completed != data.month_completed
             or existing.cumulative_completed != data.cumulative_completed):
-        errors.append(f"{data.year}年{data.month}月已填报，修改已填报数据必须填写更正说明")
+        errors.append(_("%(year)s年%(month)s月已填报，修改已填报数据必须填写更正说明") % {"year": data.year, "month": data.month})
     return errors, data
 
 
@@ -152,7 +157,7 @@ def submit_report(project: Project, user: Any, data: ReportInput, today: dt.date
                   ) -> MonthlyInvestmentReport:
     """Validate and save (create or correct) one month's report; raises ActionError with every problem."""
     if not can_report(user, project) or not scope(user, Project.objects.filter(pk=project.pk)).exists():
-        raise ActionError(["您没有填报该项目投资完成情况的权限"])
+        raise ActionError([_("您没有填报该项目投资完成情况的权限")])
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)  # one report at a time per project
         errors, data = check_report(locked, data, today)
@@ -171,7 +176,7 @@ def submit_report(project: Project, user: Any, data: ReportInput, today: dt.date
 
 
 def stage_label(code: str) -> str:
-    return Stage(code).label if code in STAGES else code
+    return str(Stage(code).label) if code in STAGES else code
 
 
 __all__ = ["ActionError", "ReportInput", "TransitionError", "can_edit", "can_report", "check_report",

@@ -9,33 +9,38 @@ SLA (working days a project may stay in a stage before the "too long in one stag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from industrybrain.workflow.definition import BackwardPolicy, Move, State, TransitionRequest, Workflow
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class Stage(models.TextChoices):
-    SIGNED = "signed", "签约"
-    LAND_ACQUIRED = "land_acquired", "拿地"
-    STARTED = "started", "开工"
-    UNDER_CONSTRUCTION = "under_construction", "在建"
-    COMPLETED = "completed", "竣工"
-    IN_PRODUCTION = "in_production", "投产"
+    SIGNED = "signed", _("签约")
+    LAND_ACQUIRED = "land_acquired", _("拿地")
+    STARTED = "started", _("开工")
+    UNDER_CONSTRUCTION = "under_construction", _("在建")
+    COMPLETED = "completed", _("竣工")
+    IN_PRODUCTION = "in_production", _("投产")
 
 
 STAGES: list[str] = [s.value for s in Stage]
 
 # Evidence each forward move needs (the document that proves the event).
-EVIDENCE: dict[str, str] = {
-    Stage.LAND_ACQUIRED: "不动产权证书（土地证）或土地出让合同",
-    Stage.STARTED: "建筑工程施工许可证",
-    Stage.UNDER_CONSTRUCTION: "施工进度照片或监理月报",
-    Stage.COMPLETED: "竣工验收备案表",
-    Stage.IN_PRODUCTION: "首批产品出厂单或投产证明",
+EVIDENCE: dict[str, StrOrPromise] = {
+    Stage.LAND_ACQUIRED: _("不动产权证书（土地证）或土地出让合同"),
+    Stage.STARTED: _("建筑工程施工许可证"),
+    Stage.UNDER_CONSTRUCTION: _("施工进度照片或监理月报"),
+    Stage.COMPLETED: _("竣工验收备案表"),
+    Stage.IN_PRODUCTION: _("首批产品出厂单或投产证明"),
 }
-SIGNING_EVIDENCE = "投资协议（签约合同）"
+SIGNING_EVIDENCE = _("投资协议（签约合同）")
 
 # Default working days in a stage before the 'too long in one stage' alert (about 6, 6, 3, 24, 6 months).
 DEFAULT_STAGE_SLA: dict[str, int | None] = {
@@ -70,7 +75,9 @@ def _date_not_before_previous(project: Any, request: TransitionRequest) -> list[
         previous = getattr(project, actual_field(earlier), None)
         if previous is not None:
             if request.effective_date < previous:
-                return [f"{Stage(request.target).label}日期不能早于{Stage(earlier).label}日期（{previous.isoformat()}）"]
+                return [_("%(stage)s日期不能早于%(earlier)s日期（%(date)s）")
+                        % {"stage": Stage(request.target).label, "earlier": Stage(earlier).label,
+                           "date": previous.isoformat()}]
             return []
     return []
 
@@ -81,11 +88,11 @@ PROJECT_FLOW = Workflow(
     entered_field="stage_entered_on",
     states=[State(s.value, s.label, DEFAULT_STAGE_SLA[s.value], final=s == Stage.IN_PRODUCTION) for s in Stage],
     moves=[
-        Move(source, target, label=f"进入{Stage(target).label}清单", allowed=can_move,
-             denied_message="只有经信部门干部可以调整项目所处清单",
+        Move(source, target, label=format_lazy(_("进入{stage}清单"), stage=Stage(target).label), allowed=can_move,
+             denied_message=_("只有经信部门干部可以调整项目所处清单"),
              required_fields=("land_parcel",) if target == Stage.LAND_ACQUIRED else (),
              requires_date=True, evidence=EVIDENCE[target], validators=(_date_not_before_previous,))
         for source, target in zip(STAGES, STAGES[1:], strict=False)
     ],
-    backward=BackwardPolicy(allowed=True, check=can_move, denied_message="只有经信部门干部可以回退项目清单"),
+    backward=BackwardPolicy(allowed=True, check=can_move, denied_message=_("只有经信部门干部可以回退项目清单")),
 )

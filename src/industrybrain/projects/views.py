@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from industrybrain.core.access import get_scoped_or_404, scope
 from industrybrain.core.models import IndustryCategory, Region
@@ -101,7 +102,7 @@ def _timeline(project: Project) -> dict:
 def _investment_curve(project: Project, year: int) -> dict:
     plan = AnnualPlan.objects.filter(project=project, year=year).first()
     reports = {r.month: r.ytd_completed for r in project.reports.filter(year=year)}
-    return {"year": year, "months": [f"{m}月" for m in range(1, 13)],
+    return {"year": year, "months": [_("%(month)s月") % {"month": m} for m in range(1, 13)],
             "planned": [float(v) for v in plan.planned_cumulative()] if plan else [],
             "actual": [float(reports[m]) if m in reports else None for m in range(1, 13)],
             "plan_amount": float(plan.amount) if plan else None}
@@ -134,7 +135,7 @@ def project_detail(request, pk: int):
 def project_move(request, pk: int):
     project = _get(request, Project.objects.all(), pk)
     if not can_edit(request.user):
-        raise Http404("未找到该记录或无权操作")
+        raise Http404(_("未找到该记录或无权操作"))
     if request.method == "POST":
         form = MoveForm(request.POST, request.FILES, project=project)
         if form.is_valid():
@@ -150,9 +151,9 @@ def project_move(request, pk: int):
                     form.add_error(None, error)
             else:
                 if result.created:
-                    messages.success(request, f"已进入{Stage(result.obj.stage).label}清单")
+                    messages.success(request, _("已进入%(stage)s清单") % {"stage": Stage(result.obj.stage).label})
                 else:
-                    messages.info(request, "该操作已提交过，未重复处理")
+                    messages.info(request, _("该操作已提交过，未重复处理"))
                 return redirect("projects:project-detail", pk=project.pk)
     else:
         form = MoveForm(project=project, initial={"expected_stage": project.stage, "token": uuid.uuid4().hex,
@@ -165,7 +166,7 @@ def project_move(request, pk: int):
 def project_report(request, pk: int):
     project = _get(request, Project.objects.all(), pk)
     if not can_report(request.user, project):
-        raise Http404("未找到该记录或无权操作")
+        raise Http404(_("未找到该记录或无权操作"))
     if request.method == "POST":
         form = ReportForm(request.POST)
         if form.is_valid():
@@ -180,28 +181,28 @@ def project_report(request, pk: int):
                 for error in exc.errors:
                     form.add_error(None, error)
             else:
-                messages.success(request, f"已保存{d['year']}年{d['month']}月投资完成情况")
+                messages.success(request, _("已保存%(year)s年%(month)s月投资完成情况") % {"year": d["year"], "month": d["month"]})
                 return redirect("projects:project-detail", pk=project.pk)
     else:
         form = ReportForm(initial=ReportForm.initial_for_today())
     return render(request, "projects/project_form.html", {
-        "project": project, "form": form, "heading": "填报月度投资完成情况"})
+        "project": project, "form": form, "heading": _("填报月度投资完成情况")})
 
 
 @login_required
 def blocker_add(request, pk: int):
     project = _get(request, Project.objects.all(), pk)
     if not can_report(request.user, project):
-        raise Http404("未找到该记录或无权操作")
+        raise Http404(_("未找到该记录或无权操作"))
     form = BlockerForm(request.POST or None, initial={"raised_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         blocker = form.save(commit=False)
         blocker.project, blocker.raised_by = project, request.user
         blocker.save()
-        messages.success(request, "已登记问题与协调事项")
+        messages.success(request, _("已登记问题与协调事项"))
         return redirect("projects:project-detail", pk=project.pk)
     return render(request, "projects/project_form.html", {
-        "project": project, "form": form, "heading": "登记问题与协调事项"})
+        "project": project, "form": form, "heading": _("登记问题与协调事项")})
 
 
 @login_required
@@ -210,7 +211,7 @@ def evidence_download(request, pk: int):
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:
-        raise Http404("文件不存在") from None
+        raise Http404(_("文件不存在")) from None
     return FileResponse(handle, as_attachment=True, filename=item.original_name)
 
 

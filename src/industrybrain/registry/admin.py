@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from industrybrain.core.admin import AuditedAdmin, is_admin_user
 from industrybrain.core.models import Region
@@ -34,7 +35,7 @@ class AdminInlinePermissions:
 class CityFilter(admin.SimpleListFilter):
     """地市: the city and every county under it (a prefix of the region path)."""
 
-    title = "所在地市"
+    title = _("所在地市")
     parameter_name = "city"
 
     def lookups(self, request, model_admin):
@@ -52,7 +53,7 @@ class CityFilter(admin.SimpleListFilter):
 class YearFilter(admin.SimpleListFilter):
     """The last twelve years, without a SELECT DISTINCT over millions of facts."""
 
-    title = "年度"
+    title = _("年度")
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
@@ -65,11 +66,11 @@ class YearFilter(admin.SimpleListFilter):
 
 
 class MonthFilter(admin.SimpleListFilter):
-    title = "月份"
+    title = _("月份")
     parameter_name = "month"
 
     def lookups(self, request, model_admin):
-        return [(str(m), f"{m}月") for m in range(1, 13)]
+        return [(str(m), _("%(month)s月") % {"month": m}) for m in range(1, 13)]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -108,7 +109,7 @@ class EnterpriseAdmin(AuditedAdmin):
     list_filter = ["above_scale", "size_class", "ownership", CityFilter]
     list_select_related = ["region", "industry", "steward"]
     search_fields = ["uscc", "name"]
-    search_help_text = "输入18位统一社会信用代码精确查找，或输入企业名称的一部分"
+    search_help_text = _("输入18位统一社会信用代码精确查找，或输入企业名称的一部分")
     autocomplete_fields = ["region", "industry", "tags"]
     raw_id_fields = ["steward"]
     readonly_fields = ["size_class", "above_scale", "created_at", "updated_at"]
@@ -116,9 +117,9 @@ class EnterpriseAdmin(AuditedAdmin):
     fieldsets = (
         (None, {"fields": ("uscc", "name", "region", "industry", "founded_on", "ownership",
                            "legal_representative", "address")}),
-        ("规模（由年度数据计算）", {"fields": ("size_class", "above_scale")}),
-        ("服务与标签", {"fields": ("steward", "tags")}),
-        ("记录", {"fields": ("created_at", "updated_at")}),
+        (_("规模（由年度数据计算）"), {"fields": ("size_class", "above_scale")}),
+        (_("服务与标签"), {"fields": ("steward", "tags")}),
+        (_("记录"), {"fields": ("created_at", "updated_at")}),
     )
 
     def get_search_results(self, request, queryset, search_term):
@@ -136,7 +137,7 @@ class FactAdmin(AuditedAdmin):
     raw_id_fields = ["enterprise", "import_job"]
     autocomplete_fields = ["source_department"]
     search_fields = ["enterprise__uscc", "enterprise__name"]
-    search_help_text = "输入企业的统一社会信用代码或名称"
+    search_help_text = _("输入企业的统一社会信用代码或名称")
 
     def get_search_results(self, request, queryset, search_term):
         return search_by_uscc_or_name(queryset, search_term, "enterprise__name", "enterprise__uscc"), False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from auditlog.context import set_actor
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, permissions, viewsets
@@ -30,7 +31,7 @@ from .serializers import (
 class CanEditRegistry(permissions.BasePermission):
     """Everyone signed in reads (within scope); officers and administrators write (`can_edit_registry`)."""
 
-    message = "您没有维护企业库的权限"
+    message = _("您没有维护企业库的权限")
 
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
@@ -85,7 +86,7 @@ class EnterpriseViewSet(AuditedWritesMixin, mixins.ListModelMixin, mixins.Retrie
             return EnterpriseWriteSerializer
         return EnterpriseSerializer
 
-    @extend_schema(summary="企业年度数据（含各指标来源）", responses=YearlyFactSerializer(many=True))
+    @extend_schema(summary=_("企业年度数据（含各指标来源）"), responses=YearlyFactSerializer(many=True))
     @action(detail=True, url_path="yearly-facts", serializer_class=YearlyFactSerializer,
             filter_backends=[], pagination_class=ApiPagination)
     def yearly_facts(self, request, pk=None):
@@ -93,7 +94,7 @@ class EnterpriseViewSet(AuditedWritesMixin, mixins.ListModelMixin, mixins.Retrie
         facts = YearlyFact.objects.filter(enterprise=enterprise).select_related("source_department")
         return self._paginated(facts.order_by("year"), YearlyFactSerializer)
 
-    @extend_schema(summary="企业月度数据（含各指标来源）", responses=MonthlyFactSerializer(many=True))
+    @extend_schema(summary=_("企业月度数据（含各指标来源）"), responses=MonthlyFactSerializer(many=True))
     @action(detail=True, url_path="monthly-facts", serializer_class=MonthlyFactSerializer,
             filter_backends=[], pagination_class=ApiPagination)
     def monthly_facts(self, request, pk=None):
@@ -109,9 +110,9 @@ class EnterpriseViewSet(AuditedWritesMixin, mixins.ListModelMixin, mixins.Retrie
 
 class YearlyFactFilter(django_filters.FilterSet):
     # A plain number, not a model choice: an out-of-scope id gives an empty list, not a "no such choice" error.
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label="企业ID")
-    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", label="起始年度")
-    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", label="截止年度")
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业ID"))
+    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte", label=_("起始年度"))
+    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte", label=_("截止年度"))
 
     class Meta:
         model = YearlyFact

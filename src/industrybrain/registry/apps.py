@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistryConfig(AppConfig):
     name = "industrybrain.registry"
     label = "registry"
-    verbose_name = "企业库（一企一档）"
+    verbose_name = _("企业库（一企一档）")
 
     def ready(self) -> None:
         from auditlog.registry import auditlog

@@ -164,7 +164,7 @@ class YearlyFactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, label, unit in YEARLY_FACT_FIELDS:
             field = self.fields[name]
-            field.label = f"{label}（{unit}）"
+            field.label = _("%(label)s（%(unit)s）") % {"label": _(label), "unit": _(unit)}
             field.widget.attrs.update({"class": "form-control text-end", "inputmode": "decimal"})
             if name not in SIGNED_FACT_FIELDS:
                 field.widget.attrs["min"] = "0"

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from industrybrain.core.imports import (
     ApplyContext,
@@ -110,7 +111,7 @@ def _existing_enterprises(usccs: Iterable[str]) -> dict[str, tuple[int, str]]:
 @register
 class EnterpriseImporter(Importer):
     kind = "enterprises"
-    label = "企业名录"
+    label = gettext_noop("企业名录")
     description = "按统一社会信用代码新增或更新企业：代码已存在的更新，不存在的新增。"
     columns = (
         ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XXXXXX",
@@ -125,7 +126,7 @@ class EnterpriseImporter(Importer):
         ImportColumn("founded_on", "成立日期", date_value, example="2018-06-01",
                      help="格式YYYY-MM-DD，也可以是Excel日期单元格。"),
         ImportColumn("ownership", "登记注册类型", choice(Ownership.choices), example="民营",
-                     help=f"可选：{'、'.join(label for _, label in Ownership.choices)}；新增企业留空时为“民营”。"),
+                     help=f"可选：{'、'.join(str(label) for _, label in Ownership.choices)}；新增企业留空时为“民营”。"),
         ImportColumn("tags", "标签", split_list, example="高新技术企业、科技型中小企业",
                      help="多个标签用顿号或逗号分隔，须为系统中已有的标签名称；填写后替换该企业原有标签。"),
         ImportColumn("address", "地址", text(200), example="杭州市西湖区某某路1号", help="最长200字。"),
@@ -390,7 +391,7 @@ class FactImporter(Importer):
 @register
 class YearlyFactImporter(FactImporter):
     kind = "yearly"
-    label = "年度数据"
+    label = gettext_noop("年度数据")
     description = "企业年度经营数据，按“统一社会信用代码+年度”新增或更新；企业须已在企业库中。"
     model = YearlyFact
     value_fields = tuple(name for name, _, _ in YEARLY_FACT_FIELDS)
@@ -441,7 +442,7 @@ def recompute_size_classes(enterprise_ids: list[int], ctx: ApplyContext | None =
 @register
 class MonthlyFactImporter(FactImporter):
     kind = "monthly"
-    label = "月度数据"
+    label = gettext_noop("月度数据")
     description = "规上企业月度数据，按“统一社会信用代码+年度+月份”新增或更新；企业须已在企业库中。"
     model = MonthlyFact
     value_fields = tuple(name for name, _, _ in MONTHLY_FACT_FIELDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,7 +29,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
 @extend_schema_field({
     "type": "object",
-    "description": "每个指标的数据来源与接收时间：{字段: {source, at}}",
+    "description": _("每个指标的数据来源与接收时间：{字段: {source, at}}"),
     "additionalProperties": {
         "type": "object",
         "properties": {"source": {"type": "string"}, "at": {"type": "string", "format": "date-time",
@@ -96,13 +97,13 @@ class EnterpriseWriteSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError("该统一社会信用代码已登记在企业库中")
+            raise serializers.ValidationError(_("该统一社会信用代码已登记在企业库中"))
         return code
 
     def validate_region(self, value):
         user = self.context["request"].user
         if not visible_regions(user).filter(pk=value.pk).exists():
-            raise serializers.ValidationError("所选区划不在您的管辖范围内")
+            raise serializers.ValidationError(_("所选区划不在您的管辖范围内"))
         return value
 
     def to_representation(self, instance):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 ABOVE_SCALE_MAIN_REVENUE = Decimal("2000")  # 万元
 
@@ -23,10 +24,10 @@ INDUSTRIAL_SIZE_THRESHOLDS: tuple[tuple[str, int, Decimal], ...] = (
 
 
 class SizeClass(models.TextChoices):
-    LARGE = "large", "大型"
-    MEDIUM = "medium", "中型"
-    SMALL = "small", "小型"
-    MICRO = "micro", "微型"
+    LARGE = "large", _("大型")
+    MEDIUM = "medium", _("中型")
+    SMALL = "small", _("小型")
+    MICRO = "micro", _("微型")
 
 
 def size_class(staff: int | None, revenue: Decimal | float | None) -> str:

@@ -58,17 +58,18 @@ def export_columns() -> list[Column]:
         return full_names.get(enterprise.region_id, enterprise.region_id)
 
     steward: Callable[[Any], Any] = field("steward")
+    # Export headers stay Chinese whatever the UI language: the file is an exchange format.
     return [
-        Column(_("统一社会信用代码"), field("uscc"), 22),
-        Column(_("企业名称"), field("name"), 36),
-        Column(_("区划代码"), field("region_id"), 10),
-        Column(_("所在区划"), region_name, 24),
-        Column(_("行业代码"), field("industry_id"), 10),
-        Column(_("所属行业"), field("industry.name"), 30),
-        Column(_("成立日期"), field("founded_on"), 12),
-        Column(_("登记注册类型"), field("get_ownership_display"), 12),
-        Column(_("企业规模"), field("get_size_class_display"), 10),
-        Column(_("规上企业"), field("above_scale"), 10),
-        Column(_("标签"), _tags, 30),
-        Column(_("服务管家"), lambda e: str(steward(e)) if e.steward_id else "", 14),
+        Column("统一社会信用代码", field("uscc"), 22),
+        Column("企业名称", field("name"), 36),
+        Column("区划代码", field("region_id"), 10),
+        Column("所在区划", region_name, 24),
+        Column("行业代码", field("industry_id"), 10),
+        Column("所属行业", field("industry.name"), 30),
+        Column("成立日期", field("founded_on"), 12),
+        Column("登记注册类型", field("get_ownership_display"), 12),
+        Column("企业规模", field("get_size_class_display"), 10),
+        Column("规上企业", field("above_scale"), 10),
+        Column("标签", _tags, 30),
+        Column("服务管家", lambda e: str(steward(e)) if e.steward_id else "", 14),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from stdnum import exceptions
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -22,19 +23,19 @@ def validate(code: str) -> str:
     """Return the normalized code or raise USCCError with a Chinese reason."""
     compact = normalize(code)
     if not compact:
-        raise USCCError("统一社会信用代码不能为空")
+        raise USCCError(_("统一社会信用代码不能为空"))
     try:
         return stdnum_uscc.validate(compact)
     except exceptions.InvalidLength:
-        raise USCCError(f"统一社会信用代码应为18位，实际为{len(compact)}位") from None
+        raise USCCError(_("统一社会信用代码应为18位，实际为%(length)s位") % {"length": len(compact)}) from None
     except exceptions.InvalidFormat:
-        raise USCCError("统一社会信用代码格式错误：含有不允许的字符（不得使用I、O、Z、S、V）") from None
+        raise USCCError(_("统一社会信用代码格式错误：含有不允许的字符（不得使用I、O、Z、S、V）")) from None
     except exceptions.InvalidComponent:
-        raise USCCError("统一社会信用代码格式错误：登记管理部门代码、机构类别代码或行政区划码无效") from None
+        raise USCCError(_("统一社会信用代码格式错误：登记管理部门代码、机构类别代码或行政区划码无效")) from None
     except exceptions.InvalidChecksum:
-        raise USCCError("统一社会信用代码校验位错误（第18位）") from None
+        raise USCCError(_("统一社会信用代码校验位错误（第18位）")) from None
     except exceptions.ValidationError:
-        raise USCCError("统一社会信用代码无效") from None
+        raise USCCError(_("统一社会信用代码无效")) from None
 
 
 def organisation_code_check_char(body: str) -> str:
@@ -48,9 +49,9 @@ def organisation_code_warning(code: str) -> str | None:
     compact = normalize(code)
     org = compact[8:17]
     if len(org) != 9 or any(ch not in _ORG_ALPHABET for ch in org[:8]):
-        return "组织机构代码部分（第9–17位）格式异常"
+        return _("组织机构代码部分（第9–17位）格式异常")
     if organisation_code_check_char(org[:8]) != org[8]:
-        return "组织机构代码部分（第9–17位）校验位不符（GB 11714），请核对"
+        return _("组织机构代码部分（第9–17位）校验位不符（GB 11714），请核对")
     return None
 
 

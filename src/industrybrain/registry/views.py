@@ -96,7 +96,7 @@ def enterprise_export(request: AuthedRequest) -> HttpResponseBase:
     enterprises = (filterset.filtered().select_related("industry", "steward").prefetch_related("tags")
                    .iterator(chunk_size=2000))
     filename = _("企业名录_%(date)s.xlsx") % {"date": timezone.localdate().strftime("%Y%m%d")}
-    return xlsx_response(filename, _("企业名录"), export_columns(), enterprises)
+    return xlsx_response(filename, "企业名录", export_columns(), enterprises)
 
 
 # ---------------------------------------------------------------- detail (一企一档)
@@ -129,21 +129,21 @@ def _yearly_context(enterprise: Enterprise) -> dict[str, Any]:
             source = _source_text(fact, name)
             cells.append({"value": value, "decimal": isinstance(value, Decimal), **source,
                           "overridden": name in fact.field_sources})
-        rows.append({"name": name, "label": label, "unit": unit, "cells": cells})
+        rows.append({"name": name, "label": _(label), "unit": _(unit), "cells": cells})
     row_sources = [_source_text(fact, "") | {"year": fact.year} for fact in facts]
-    money = [(n, label) for n, label, unit in YEARLY_FACT_FIELDS if unit == "万元"]
+    money = [(n, _(label)) for n, label, unit in YEARLY_FACT_FIELDS if unit == "万元"]
     chart = {
         "categories": [str(f.year) for f in facts],
-        "yAxes": [{"name": "万元"}, {"name": "人"}],
+        "yAxes": [{"name": _("万元")}, {"name": _("人")}],
         "series": [
             {"name": label, "type": "bar" if n in ("revenue", "main_business_revenue") else "line",
              "data": [_number(getattr(f, n)) for f in facts]}
             for n, label in money
         ] + [
-            {"name": label, "type": "line", "yAxisIndex": 1, "data": [_number(getattr(f, n)) for f in facts]}
+            {"name": _(label), "type": "line", "yAxisIndex": 1, "data": [_number(getattr(f, n)) for f in facts]}
             for n, label, unit in YEARLY_FACT_FIELDS if unit == "人"
         ],
-        "selected": {label: n in CHART_DEFAULT_FIELDS for n, label, _u in YEARLY_FACT_FIELDS},
+        "selected": {_(label): n in CHART_DEFAULT_FIELDS for n, label, _u in YEARLY_FACT_FIELDS},
     }
     return {"yearly_facts": facts, "yearly_rows": rows, "yearly_sources": row_sources, "yearly_chart": chart}
 
@@ -157,14 +157,14 @@ def _monthly_context(enterprise: Enterprise) -> dict[str, Any]:
             {"value": getattr(fact, name), **_source_text(fact, name)} for name, _l, _u in MONTHLY_FACT_FIELDS]})
     chart = {
         "categories": [f"{f.year}-{f.month:02d}" for f in months],
-        "yAxes": [{"name": "万元"}, {"name": "万千瓦时"}],
+        "yAxes": [{"name": _("万元")}, {"name": _("万千瓦时")}],
         "series": [
-            {"name": label, "type": "bar" if unit == "万元" and name == "output" else "line",
+            {"name": _(label), "type": "bar" if unit == "万元" and name == "output" else "line",
              "yAxisIndex": 0 if unit == "万元" else 1, "data": [_number(getattr(f, name)) for f in months]}
             for name, label, unit in MONTHLY_FACT_FIELDS
         ],
     }
-    return {"monthly_rows": rows, "monthly_chart": chart, "monthly_fields": MONTHLY_FACT_FIELDS,
+    return {"monthly_rows": rows, "monthly_chart": chart, "monthly_fields": [(n, _(label), _(unit)) for n, label, unit in MONTHLY_FACT_FIELDS],
             "show_monthly": enterprise.above_scale or bool(months)}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,13 @@ class NavItem:
 
 
 MODULES: tuple[NavItem, ...] = (
-    NavItem("首页", "home", "house"),
-    NavItem("企业库", "registry:enterprise-list", "building"),
-    NavItem("重大项目", "projects:project-list", "kanban"),
-    NavItem("项目预警", "projects:alert-list", "exclamation-triangle"),
-    NavItem("数据导入", "core:import-list", "upload",
+    NavItem(gettext_noop("首页"), "home", "house"),
+    NavItem(gettext_noop("企业库"), "registry:enterprise-list", "building"),
+    NavItem(gettext_noop("重大项目"), "projects:project-list", "kanban"),
+    NavItem(gettext_noop("项目预警"), "projects:alert-list", "exclamation-triangle"),
+    NavItem(gettext_noop("数据导入"), "core:import-list", "upload",
             frozenset({"province_officer", "city_officer", "county_officer", "administrator"})),
-    NavItem("工作日历", "core:calendar", "calendar3"),
+    NavItem(gettext_noop("工作日历"), "core:calendar", "calendar3"),
 )
 
 

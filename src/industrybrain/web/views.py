@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from industrybrain.core.access import scope
 from industrybrain.registry.models import Enterprise
@@ -7,12 +8,12 @@ from industrybrain.registry.models import Enterprise
 
 def scope_label(user) -> str:
     if user.is_administrator:
-        return "全部数据（系统管理员）"
+        return _("全部数据（系统管理员）")
     if user.role == "enterprise_user":
-        return f"本企业：{user.enterprise or '未绑定企业'}"
+        return _("本企业：%(enterprise)s") % {"enterprise": user.enterprise or _("未绑定企业")}
     if user.role == "steward":
-        return "分管企业（服务管家）"
-    return f"{user.region.full_name if user.region else '未设置区划'}及下辖地区"
+        return _("分管企业（服务管家）")
+    return _("%(region)s及下辖地区") % {"region": user.region.full_name if user.region else _("未设置区划")}
 
 
 @login_required

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkflowConfig(AppConfig):
     name = "industrybrain.workflow"
     label = "workflow"
-    verbose_name = "流程引擎"
+    verbose_name = _("流程引擎")

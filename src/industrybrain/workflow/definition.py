@@ -19,9 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
 
 from industrybrain.core import calendar
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # who: (user, obj) -> True when the user may make the move; scope is checked separately by the service.
 Check = Callable[[Any, Any], bool]
@@ -32,7 +37,7 @@ Validator = Callable[[Any, "TransitionRequest"], list[str]]
 @dataclass(frozen=True)
 class State:
     code: str
-    label: str
+    label: StrOrPromise
     sla_working_days: int | None = None  # how long an object may stay in this state; None: no clock
     final: bool = False
 
@@ -43,12 +48,12 @@ class Move:
 
     source: str
     target: str
-    label: str = ""
+    label: StrOrPromise = ""
     allowed: Check | None = None  # None: anyone the caller lets through
-    denied_message: str = "您没有执行该操作的权限"
+    denied_message: StrOrPromise = _("您没有执行该操作的权限")
     required_fields: tuple[str, ...] = ()  # names that must be non-empty in the request data or on the object
     requires_date: bool = False  # the actual date of the event (e.g. 开工日期)
-    evidence: str = ""  # name of the evidence document required ("" = none required)
+    evidence: StrOrPromise = ""  # name of the evidence document required ("" = none required)
     validators: tuple[Validator, ...] = ()
 
 
@@ -58,7 +63,7 @@ class BackwardPolicy:
 
     allowed: bool = True
     check: Check | None = None
-    denied_message: str = "您没有回退该流程的权限"
+    denied_message: StrOrPromise = _("您没有回退该流程的权限")
     requires_date: bool = False
 
 
@@ -107,11 +112,11 @@ class Workflow:
 
     def label(self, code: str) -> str:
         try:
-            return self.state(code).label
+            return str(self.state(code).label)
         except KeyError:
             return code
 
-    def choices(self) -> list[tuple[str, str]]:
+    def choices(self) -> list[tuple[str, StrOrPromise]]:
         return [(s.code, s.label) for s in self.states]
 
     def order(self, code: str) -> int:

@@ -24,6 +24,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .definition import Move, TransitionRequest, Workflow
 from .models import Transition
@@ -63,39 +64,41 @@ def validate(workflow: Workflow, obj: Any, request: TransitionRequest, today: dt
     target = request.target
     errors: list[str] = []
     if target not in workflow.codes:
-        return [f"未知的目标状态：{target}"]
+        return [_("未知的目标状态：%(target)s") % {"target": target}]
     if target == source:
-        return [f"当前已处于“{workflow.label(source)}”，无需重复操作"]
+        return [_("当前已处于“%(state)s”，无需重复操作") % {"state": workflow.label(source)}]
     backward = workflow.is_backward(source, target)
     move: Move | None = None
     needs_date = False
     if backward:
         policy = workflow.backward
         if not policy.allowed:
-            return [f"不允许从“{workflow.label(source)}”退回“{workflow.label(target)}”"]
+            return [_("不允许从“%(source)s”退回“%(target)s”")
+                    % {"source": workflow.label(source), "target": workflow.label(target)}]
         if policy.check is not None and not policy.check(request.actor, obj):
-            errors.append(policy.denied_message)
+            errors.append(str(policy.denied_message))
         if _empty(request.reason):
-            errors.append("回退必须填写原因说明")
+            errors.append(_("回退必须填写原因说明"))
         needs_date = policy.requires_date
     else:
         move = workflow.move(source, target)
         if move is None:
-            allowed = "、".join(workflow.label(t) for t in workflow.forward_targets(source)) or "无"
-            return [f"不能从“{workflow.label(source)}”直接进入“{workflow.label(target)}”（可进入：{allowed}）"]
+            allowed = "、".join(workflow.label(t) for t in workflow.forward_targets(source)) or _("无")
+            return [_("不能从“%(source)s”直接进入“%(target)s”（可进入：%(allowed)s）")
+                    % {"source": workflow.label(source), "target": workflow.label(target), "allowed": allowed}]
         if move.allowed is not None and not move.allowed(request.actor, obj):
-            errors.append(move.denied_message)
+            errors.append(str(move.denied_message))
         needs_date = move.requires_date
         for name in move.required_fields:
             if _empty(request.data.get(name)) and _empty(getattr(obj, name, None)):
-                errors.append(f"请填写{_verbose(obj, name)}")
+                errors.append(_("请填写%(field)s") % {"field": _verbose(obj, name)})
         if move.evidence and not list(request.evidence):
-            errors.append(f"请上传佐证材料：{move.evidence}")
+            errors.append(_("请上传佐证材料：%(evidence)s") % {"evidence": move.evidence})
     if needs_date:
         if request.effective_date is None:
-            errors.append(f"请填写{workflow.label(target)}的实际日期")
+            errors.append(_("请填写%(state)s的实际日期") % {"state": workflow.label(target)})
         elif request.effective_date > today:
-            errors.append(f"实际日期{request.effective_date.isoformat()}不能晚于今天")
+            errors.append(_("实际日期%(date)s不能晚于今天") % {"date": request.effective_date.isoformat()})
     validators = list(workflow.validators) + (list(move.validators) if move else [])
     for check in validators:
         errors.extend(check(obj, request))
@@ -120,9 +123,9 @@ def transition(obj: models.Model, workflow: Workflow, request: TransitionRequest
         try:
             locked = model._default_manager.select_for_update().get(pk=obj.pk)
         except model.DoesNotExist:  # type: ignore[attr-defined]
-            raise TransitionError(["该记录不存在或已被删除"]) from None
+            raise TransitionError([_("该记录不存在或已被删除")]) from None
         if scoped_queryset is not None and not scoped_queryset.filter(pk=obj.pk).exists():
-            raise TransitionError(["该记录不在您的管辖范围内"])
+            raise TransitionError([_("该记录不在您的管辖范围内")])
         if request.idempotency_key:
             earlier = Transition.objects.filter(content_type=content_type, object_id=obj.pk,
                                                 idempotency_key=request.idempotency_key).first()
@@ -131,8 +134,8 @@ def transition(obj: models.Model, workflow: Workflow, request: TransitionRequest
         source = getattr(locked, workflow.state_field)
         if request.expected_source is not None and request.expected_source != source:
             raise StaleTransition([
-                f"该记录已由“{workflow.label(request.expected_source)}”变为“{workflow.label(source)}”，"
-                "可能已被他人处理或重复提交，请刷新后再操作"])
+                _("该记录已由“%(before)s”变为“%(after)s”，可能已被他人处理或重复提交，请刷新后再操作")
+                % {"before": workflow.label(request.expected_source), "after": workflow.label(source)}])
         errors = validate(workflow, locked, request, today=today)
         if errors:
             raise TransitionError(errors)
@@ -153,7 +156,7 @@ def transition(obj: models.Model, workflow: Workflow, request: TransitionRequest
             with transaction.atomic():
                 row.save()
         except IntegrityError:  # the same key raced in from another request
-            raise StaleTransition(["该操作已提交，请勿重复提交"]) from None
+            raise StaleTransition([_("该操作已提交，请勿重复提交")]) from None
         if apply is not None:
             apply(locked, request, row)
         with disable_auditlog():  # one explicit entry below, carrying the reason and evidence
