@@ -1,6 +1,14 @@
 import pytest
+from django.utils import translation
 
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A test that switched a client to English must not leave English active for the next test's thread."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
