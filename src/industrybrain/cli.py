@@ -18,7 +18,7 @@ ALIASES = {
     "import": "ib_import",
     "export": "ib_export",
     "serve": "ib_serve",
-    "worker": "db_worker",
+    "worker": "ib_worker",
     "projects": "ib_projects",
     "rules": "ib_rules",
 }

@@ -28,6 +28,6 @@ def test_role_home_and_navigation(role, reference_data, roles, other_enterprises
 
 def test_language_switch_to_english(reference_data, roles, page, login):
     login(page, roles["province"].username)
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"

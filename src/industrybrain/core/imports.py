@@ -492,7 +492,23 @@ def dry_run_job(job: ImportJob, progress: ProgressCallback | None = None) -> Che
 def claim_job(job_id: int) -> bool:
     """Move a queued job to running; False when someone else already did (a task run twice)."""
     return ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, processed_rows=0) == 1
+        status=ImportJob.Status.RUNNING, processed_rows=0, started_at=timezone.now()) == 1
+
+
+STALE_AFTER = dt.timedelta(hours=6)
+
+
+def recover_stale_jobs(now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER) -> int:
+    """Jobs left "running" by a worker that died: back to "checked" so they can be applied again.
+
+    The apply is one transaction, so a worker that died wrote nothing; the job only needs its status back.
+    A job is stale when it started longer ago than any import takes (hours, against minutes for 1,000,000
+    rows). Run when the worker starts (`industrybrain worker`, `industrybrain serve`).
+    """
+    now = now or timezone.now()
+    return ImportJob.objects.filter(status=ImportJob.Status.RUNNING, started_at__lt=now - stale_after).update(
+        status=ImportJob.Status.CHECKED, processed_rows=0,
+        message="上次导入在写入过程中中断（后台进程退出），未写入任何数据；可重新确认导入。")
 
 
 def _tune_sqlite() -> None:

@@ -257,6 +257,7 @@ class ImportJob(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=200)
     created_by = models.ForeignKey(User, models.PROTECT, related_name="import_jobs", verbose_name=_("导入人"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始写入时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)

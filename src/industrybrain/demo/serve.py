@@ -15,8 +15,8 @@ DEFAULT_ADDRPORT = "127.0.0.1:8000"
 
 
 def worker_command() -> list[str]:
-    """`python -m industrybrain db_worker`, all queues, without the autoreloader."""
-    return [sys.executable, "-m", "industrybrain", "db_worker", "--queue-name", "*", "--no-reload"]
+    """`python -m industrybrain ib_worker`: recovers interrupted imports, then runs every queue, no reloader."""
+    return [sys.executable, "-m", "industrybrain", "ib_worker"]
 
 
 def serve(addrport: str = DEFAULT_ADDRPORT, worker: bool = True) -> None:

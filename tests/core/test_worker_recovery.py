@@ -1,0 +1,48 @@
+"""A worker that dies mid-import leaves nothing written; the job goes back to "checked" to be applied again."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.utils import timezone
+
+from industrybrain.core import imports
+from industrybrain.core.models import ImportJob
+
+pytestmark = pytest.mark.django_db
+
+
+def job(user, status, started_hours_ago=None):
+    started = timezone.now() - dt.timedelta(hours=started_hours_ago) if started_hours_ago is not None else None
+    return ImportJob.objects.create(kind="enterprises", original_name="x.csv", created_by=user, status=status,
+                                    started_at=started, file=ContentFile(b"x", name="x.csv"))
+
+
+def test_claim_records_when_the_write_started(roles):
+    queued = job(roles["county"], ImportJob.Status.QUEUED)
+    assert imports.claim_job(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == ImportJob.Status.RUNNING and queued.started_at is not None
+    assert not imports.claim_job(queued.pk)  # a second claim loses
+
+
+def test_only_stale_running_jobs_are_recovered(roles):
+    stale = job(roles["county"], ImportJob.Status.RUNNING, started_hours_ago=7)
+    fresh = job(roles["county"], ImportJob.Status.RUNNING, started_hours_ago=1)
+    done = job(roles["county"], ImportJob.Status.DONE, started_hours_ago=30)
+    assert imports.recover_stale_jobs() == 1
+    for j in (stale, fresh, done):
+        j.refresh_from_db()
+    assert stale.status == ImportJob.Status.CHECKED and "中断" in stale.message
+    assert fresh.status == ImportJob.Status.RUNNING
+    assert done.status == ImportJob.Status.DONE
+
+
+def test_worker_command_recovers_before_running(roles, capsys, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    stale = job(roles["county"], ImportJob.Status.RUNNING, started_hours_ago=8)
+    call_command("ib_worker", batch=True)
+    stale.refresh_from_db()
+    assert stale.status == ImportJob.Status.CHECKED
+    assert "已恢复 1 个中断的导入批次" in capsys.readouterr().out
