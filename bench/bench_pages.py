@@ -30,6 +30,7 @@ CASES = [
     ("list, county + 规上", "/enterprises/?region=330106&above_scale=true"),
     ("list, industry 39 (大类)", "/enterprises/?industry=39"),
     ("list, industry system 集成电路", "/enterprises/?category=zj-ic"),
+    ("list, industry system 智能物联 (39, 40, 65)", "/enterprises/?category=zj-iot"),
     ("list, name search", "/enterprises/?q=科技"),
     ("list, USCC prefix", "/enterprises/?q=91330106"),
     ("list, sort by name", "/enterprises/?sort=name"),

@@ -111,8 +111,8 @@ def test_unknown_industry_code_is_an_error_not_everything(client, everyone):
 def test_industry_system_category_filter(client, everyone):
     ic = IndustryCategory.objects.get(code="zj-ic")  # 3973 集成电路制造 …
     nev = IndustryCategory.objects.get(code="zj-nev")  # 36, 3841
-    assert listed(client, everyone["province"], category=ic.pk) == ["西湖芯片有限公司"]
-    assert listed(client, everyone["province"], category=nev.pk) == ["萧山电池有限公司"]
+    assert listed(client, everyone["province"], category=ic.code) == ["西湖芯片有限公司"]
+    assert listed(client, everyone["province"], category=nev.code) == ["萧山电池有限公司"]
 
 
 def test_category_choices_are_the_users_jurisdiction(client, everyone):
@@ -259,3 +259,13 @@ def test_export_filename_is_chinese(client, everyone):
     client.force_login(everyone["province"])
     response = client.get(EXPORT)
     assert "filename*=UTF-8''%E4%BC%81%E4%B8%9A%E5%90%8D%E5%BD%95_" in response["Content-Disposition"]
+
+
+def test_uscc_prefix_search_uses_the_code_range(client, everyone):
+    from industrybrain.registry.models import Enterprise
+
+    target = Enterprise.objects.get(name="西湖芯片有限公司")
+    assert listed(client, everyone["province"], q=target.uscc[:10]) == ["西湖芯片有限公司"]
+    assert listed(client, everyone["province"], q=target.uscc[:10].lower()) == ["西湖芯片有限公司"]
+    assert listed(client, everyone["province"], q=target.uscc) == ["西湖芯片有限公司"]
+    assert listed(client, everyone["province"], q="91330106ZZZZ") == []

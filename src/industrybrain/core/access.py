@@ -36,8 +36,20 @@ def paths_of(model: type[Model]) -> ScopePaths:
 def region_q(paths: ScopePaths, region: Region | None) -> Q:
     if paths.region is None or region is None:
         return Q(pk__in=[])
-    # An id list of at most a few hundred regions keeps the (region, …) indexes usable on big tables.
-    return Q(**{_join(paths.region, "in"): list(region.subtree().values_list("code", flat=True))})
+    return region_subtree_q(paths.region, region)
+
+
+def region_subtree_q(field: str, region: Region) -> Q:
+    """Rows whose `field` (a Region FK path) lies in the region's subtree.
+
+    Measured at 1,000,000 enterprises on SQLite (docs/BENCHMARKS.md): a county is fastest as a code list
+    (the (region, …) index is searched directly), while a city or a province is fastest as a join on the
+    region path, which lets a sorted page walk the sort column's index and stop after one page instead of
+    sorting hundreds of thousands of rows.
+    """
+    if region.level == Region.Level.COUNTY:
+        return Q(**{_join(field, "in"): list(region.subtree().values_list("code", flat=True))})
+    return Q(**{_join(field, "path", "startswith"): region.path})
 
 
 def scope_q(user: User, model: type[Model]) -> Q:

@@ -6,6 +6,7 @@ choices are the user's visible regions, so a filter can never widen what the use
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -13,7 +14,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from industrybrain.core.access import visible_regions
+from industrybrain.core.access import region_subtree_q, visible_regions
 from industrybrain.core.models import Industry, IndustryCategory, Region, User
 
 from .forms import IndustryCodeField, RegionChoiceField, region_line_q
@@ -32,6 +33,9 @@ class RegionFilter(django_filters.ModelChoiceFilter):
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.system.name} · {obj.get_kind_display()} · {obj.name}"
+
+
+USCC_PREFIX = re.compile(r"[0-9][0-9A-HJ-NPQRTUWXY]{5,17}")
 
 
 class CategoryFilter(django_filters.ModelChoiceFilter):
@@ -64,7 +68,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("如 C、3973")}),
         error_messages={"invalid_choice": _("未知的行业代码：%(value)s（门类字母或2–4位代码）")},
     )
-    category = CategoryFilter(queryset=IndustryCategory.objects.none(), method="in_category",
+    category = CategoryFilter(queryset=IndustryCategory.objects.none(), method="in_category", to_field_name="code",
                               label=_("产业体系"), empty_label=_("全部产业"))
     size_class = django_filters.ChoiceFilter(choices=SizeClass.choices, label=_("企业规模"),
                                              empty_label=_("全部规模"))
@@ -98,22 +102,30 @@ class EnterpriseFilter(django_filters.FilterSet):
         if not value:
             return qs
         code = value.replace(" ", "").upper()
+        if USCC_PREFIX.fullmatch(code):
+            # Six or more code characters starting with a digit: a USCC prefix, searched as a range on
+            # the unique index (LIKE cannot use it on SQLite, and an OR with the name would scan).
+            return qs.filter(uscc__gte=code, uscc__lt=code + "~")
         if code.isascii() and code.isalnum():
-            # A USCC prefix uses the unique index; a name may still contain Latin letters or digits.
             return qs.filter(Q(uscc__startswith=code) | Q(name__icontains=value))
         return qs.filter(name__icontains=value)
 
     def in_region(self, qs: QuerySet, name: str, value: Region | None) -> QuerySet:
         if value is None:
             return qs
-        # A code list (at most a few hundred) keeps the (region, uscc) index usable, as in access.region_q.
-        return qs.filter(region_id__in=list(value.subtree().values_list("code", flat=True)))
+        return qs.filter(region_subtree_q("region", value))
 
     def in_industry(self, qs: QuerySet, name: str, value: Industry | None) -> QuerySet:
-        return qs if value is None else qs.filter(value.subtree_q("industry"))
+        if value is None:
+            return qs
+        # Resolve the (at most ~1,400) industry codes first so the (industry, uscc) index is used.
+        return qs.filter(industry_id__in=list(Industry.objects.filter(value.subtree_q()).values_list("code", flat=True)))
 
     def in_category(self, qs: QuerySet, name: str, value: IndustryCategory | None) -> QuerySet:
-        return qs if value is None else qs.filter(value.industry_q("industry"))
+        if value is None:
+            return qs
+        codes = Industry.objects.filter(value.industry_q(field="")).values_list("code", flat=True)
+        return qs.filter(industry_id__in=list(codes))
 
     @property
     def active_count(self) -> int:
