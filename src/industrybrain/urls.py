@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("industrybrain.core.urls")),
     path("enterprises/", include("industrybrain.registry.urls")),
     path("projects/", include("industrybrain.projects.urls")),
+    path("monitoring/", include("industrybrain.monitoring.urls")),
 ]
 # Uploaded files (import files, evidence) are never served from MEDIA_URL, not even in DEBUG: they are
 # downloaded only through views that check the user's scope.

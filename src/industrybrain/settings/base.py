@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "industrybrain.rules",
     "industrybrain.workflow",
     "industrybrain.projects",
+    "industrybrain.indicators",
+    "industrybrain.monitoring",
     "industrybrain.web",
     "industrybrain.demo",
 ]
