@@ -22,6 +22,10 @@ BATCH = 20_000
 
 
 def build(context: Any) -> int:
+    """Seed the attributes and load the rule library; returns the number of attributes written."""
+    from .loader import load_library
+
+    load_library()
     last_year = int(getattr(context, "last_year", 2023))
     rng = np.random.default_rng([int(context.seed), 20221])
     as_of = datetime.date(last_year + 1, 3, 31)
