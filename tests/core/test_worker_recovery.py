@@ -39,10 +39,21 @@ def test_only_stale_running_jobs_are_recovered(roles):
     assert done.status == ImportJob.Status.DONE
 
 
-def test_worker_command_recovers_before_running(roles, capsys, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+def test_worker_command_recovers_then_hands_over_to_db_worker(roles, capsys, monkeypatch):
+    # The real db_worker closes the database connection when it stops, which would end the test's
+    # transaction; record the hand-over instead and check its options against db_worker's own parser.
+    from django.core.management import load_command_class
+
+    from industrybrain.core.management.commands import ib_worker
+
+    handed_over = []
+    monkeypatch.setattr(ib_worker, "call_command", lambda name, **options: handed_over.append((name, options)))
     stale = job(roles["county"], ImportJob.Status.RUNNING, started_hours_ago=8)
     call_command("ib_worker", batch=True)
     stale.refresh_from_db()
     assert stale.status == ImportJob.Status.CHECKED
     assert "已恢复 1 个中断的导入批次" in capsys.readouterr().out
+    assert handed_over == [("db_worker", {"queue_name": "*", "reload": False, "batch": True})]
+    parser = load_command_class("django_tasks_db", "db_worker").create_parser("manage.py", "db_worker")
+    known = {action.dest for action in parser._actions}
+    assert set(handed_over[0][1]) <= known
