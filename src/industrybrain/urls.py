@@ -16,6 +16,8 @@ urlpatterns = [
     path("enterprises/", include("industrybrain.registry.urls")),
     path("projects/", include("industrybrain.projects.urls")),
     path("monitoring/", include("industrybrain.monitoring.urls")),
+    path("cultivation/", include("industrybrain.cultivation.urls")),
+    path("policies/", include("industrybrain.policies.urls")),
 ]
 # Uploaded files (import files, evidence) are never served from MEDIA_URL, not even in DEBUG: they are
 # downloaded only through views that check the user's scope.

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "industrybrain.projects",
     "industrybrain.indicators",
     "industrybrain.monitoring",
+    "industrybrain.cultivation",
+    "industrybrain.policies",
     "industrybrain.web",
     "industrybrain.demo",
 ]

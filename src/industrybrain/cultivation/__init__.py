@@ -1,0 +1,1 @@
+"""Enterprise tiered cultivation (梯度培育): tiers, certifications, the cultivation pool and gap analysis."""

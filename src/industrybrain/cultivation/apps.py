@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CultivationConfig(AppConfig):
+    name = "industrybrain.cultivation"
+    label = "cultivation"
+    verbose_name = "梯度培育"
