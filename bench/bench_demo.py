@@ -11,33 +11,12 @@ in < 15 min and < 8 GB.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import platform
-import resource
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def machine() -> str:
-    mem_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    except OSError:
-        pass
-    return (f"{platform.machine()}, {os.cpu_count()} CPU (nproc), {mem_kb / 1024 / 1024:.0f} GB RAM, "
-            f"Python {platform.python_version()}")
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+from common import machine, peak_mb, record, setup_django  # noqa: E402, F401  (machine: re-exported)
 
 
 def main() -> None:
@@ -49,14 +28,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="ib-bench-demo-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "industrybrain.settings.dev"
-    os.environ["IB_DATABASE"] = "sqlite"
-    os.environ["IB_VAR_DIR"] = str(workdir)
-    os.environ["IB_SQLITE_PATH"] = str(workdir / "bench.sqlite3")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    setup_django(workdir / "bench.sqlite3", var_dir=workdir)
     from django.core.management import call_command
 
     from industrybrain.demo import generator, users
@@ -90,13 +62,11 @@ def main() -> None:
     print(f"database_mb {db_mb:.0f}")
 
     if not args.no_record:
-        line = (f"- {dt.date.today().isoformat()} · bench/bench_demo.py · {machine()} · SQLite (WAL) · "
-                f"{stats.enterprises:,} enterprises (seed {args.seed}; {stats.above_scale:,} 规上), "
+        line = record("bench_demo.py", "SQLite (WAL)",
+                      f"{stats.enterprises:,} enterprises (seed {args.seed}; {stats.above_scale:,} 规上), "
                 f"{stats.yearly_facts:,} yearly + {stats.monthly_facts:,} monthly facts: {total_s:.1f} s "
                 f"({total_s / 60:.1f} min; {rows / total_s:,.0f} rows/s), peak RSS {peak:,.0f} MB, "
                 f"database {db_mb:,.0f} MB; {total_s / draw_s:.1f}× the numpy draws alone ({draw_s:.1f} s)")
-        with (ROOT / "docs" / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
         print(line)
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)

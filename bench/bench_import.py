@@ -14,26 +14,14 @@ import csv
 import datetime as dt
 import io
 import os
-import platform
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import record, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def machine() -> str:
-    mem_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    except OSError:
-        pass
-    return f"{platform.machine()}, {os.cpu_count()} CPU (nproc), {mem_kb / 1024 / 1024:.0f} GB RAM, Python {platform.python_version()}"
 
 
 def org_bodies(count: int, seed: int = 2023):
@@ -75,14 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="ib-bench-import-", dir=os.environ.get("IB_BENCH_DIR")))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "industrybrain.settings.dev"
-    os.environ["IB_DATABASE"] = "sqlite"
-    os.environ["IB_VAR_DIR"] = str(workdir)
-    os.environ["IB_SQLITE_PATH"] = str(workdir / "bench.sqlite3")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    setup_django(workdir / "bench.sqlite3", var_dir=workdir)
     from django.conf import settings
     from django.core.files.base import ContentFile
     from django.core.management import call_command
@@ -129,14 +110,12 @@ def main() -> None:
     print(f"ratio_to_baseline\t{(dry_run + apply) / baseline:.0f}")
     print(f"cpu_s\t{cpu:.2f}  (dry run + apply, this process; load average {load:.1f})")
     if not args.no_record:
-        line = (f"- {dt.date.today().isoformat()} · bench/bench_import.py · {machine()} · SQLite (WAL) · "
-                f"{args.rows:,}-row enterprise CSV: dry run {dry_run:.1f} s, apply (re-check + write + per-object "
+        line = record("bench_import.py", "SQLite (WAL)",
+                      f"{args.rows:,}-row enterprise CSV: dry run {dry_run:.1f} s, apply (re-check + write + per-object "
                 f"audit) {apply:.1f} s, total {dry_run + apply:.1f} s wall (target < 120 s), {cpu:.1f} s CPU "
                 f"(load average {load:.1f} during the run); "
-                f"{(dry_run + apply) / baseline:.0f}× a bare csv read ({baseline:.2f} s)\n")
-        with (ROOT / "docs" / "BENCHMARKS.md").open("a", encoding="utf-8") as handle:
-            handle.write(line)
-        print(line.strip())
+                      f"{(dry_run + apply) / baseline:.0f}× a bare csv read ({baseline:.2f} s)")
+        print(line)
 
 
 if __name__ == "__main__":

@@ -11,17 +11,10 @@ Baseline in the same run: a bare `SELECT COUNT(*)` over the enterprise table, so
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bench_demo import machine  # noqa: E402
+from common import ROOT, record, setup_django  # noqa: E402
 
 CASES = [
     ("list, first page", "/enterprises/"),
@@ -57,14 +50,7 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
 
-    os.environ["DJANGO_SETTINGS_MODULE"] = "industrybrain.settings.dev"
-    os.environ["IB_DATABASE"] = "sqlite"
-    os.environ["IB_SQLITE_PATH"] = args.db
-    os.environ.setdefault("IB_ALLOWED_HOSTS", "testserver")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    setup_django(args.db)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -107,11 +93,9 @@ def main() -> None:
 
     if not args.no_record:
         figures = "; ".join(f"{label} {s * 1000:,.0f} ms" for label, s in results)
-        line = (f"- {dt.date.today().isoformat()} · bench/bench_pages.py · {machine()} · SQLite (WAL) · "
-                f"{args.enterprises:,} enterprises, province officer, median of 5: {figures}; "
-                f"baseline bare COUNT(*) {baseline * 1000:.0f} ms")
-        with (ROOT / "docs" / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+        line = record("bench_pages.py", "SQLite (WAL)",
+                      f"{args.enterprises:,} enterprises, province officer, median of 5: {figures}; "
+                      f"baseline bare COUNT(*) {baseline * 1000:.0f} ms")
         print(line)
 
 
