@@ -81,3 +81,15 @@ def test_six_lists_and_year_figures(xihu_enterprise, plan):
     assert (year.signed_count, year.signed_big_count, year.signed_big_total) == (2, 1, Decimal(20000))
     assert (year.started_count, year.completed_count) == (1, 1)
     assert (year.planned_to_start, year.started_of_planned, year.start_rate) == (2, 1, Decimal("50.00"))
+
+
+def test_pages_open_on_the_latest_year_with_plans_not_an_empty_current_year(db, project_factory, plan):
+    import datetime as dt
+
+    from industrybrain.projects import figures
+
+    assert figures.default_year(dt.date(2026, 5, 1)) == 2026  # nothing filed: this year
+    plan(project_factory(), "1000", year=2023)
+    assert figures.default_year(dt.date(2026, 5, 1)) == 2023
+    plan(project_factory(), "1000", year=2027)  # a plan for a future year does not move the default
+    assert figures.default_year(dt.date(2026, 5, 1)) == 2023

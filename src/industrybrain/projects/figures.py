@@ -24,6 +24,22 @@ from django.utils.translation import gettext as _
 from .models import YI, AnnualPlan, MonthlyInvestmentReport, Project
 from .stages import Stage
 
+
+def default_year(today: dt.date | None = None) -> int:
+    """The year the pages open on: the latest year with an annual plan or a monthly report, never after
+    this year (a province that stopped filing in 2023 opens on 2023, not on an empty current year)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    this_year = (today or timezone.localdate()).year
+    latest = max(
+        (y for y in (AnnualPlan.objects.filter(year__lte=this_year).aggregate(y=Max("year"))["y"],
+                     MonthlyInvestmentReport.objects.filter(year__lte=this_year).aggregate(y=Max("year"))["y"])
+         if y is not None),
+        default=this_year,
+    )
+    return latest
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 

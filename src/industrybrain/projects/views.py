@@ -36,7 +36,7 @@ def filtered_projects(request) -> tuple[QuerySet[Project], FilterForm, int]:
     """The user's projects narrowed by the filter form (everything but the stage tab)."""
     form = FilterForm(request.GET or None, user=request.user)
     projects = scope(request.user, Project.objects.all())
-    year = timezone.localdate().year
+    year = figures.default_year()
     if form.is_valid():
         data = form.cleaned_data
         if data["region"]:
@@ -112,7 +112,7 @@ def _investment_curve(project: Project, year: int) -> dict:
 def project_detail(request, pk: int):
     project = _get(request, Project.objects.select_related(
         "region", "enterprise", "programme", "industry", "industry_category", "service_specialist"), pk)
-    year = timezone.localdate().year
+    year = figures.default_year()
     reports = list(project.reports.order_by("-year", "-month"))
     plan = AnnualPlan.objects.filter(project=project, year=year).first()
     latest = next((r for r in reports if r.year == year), None)

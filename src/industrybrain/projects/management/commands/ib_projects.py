@@ -20,13 +20,13 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         lists = sub.add_parser("lists", help="六张清单的项目数与总投资")
         lists.add_argument("--region", help="区划代码（含下级），默认全部")
-        lists.add_argument("--year", type=int, help="统计年度，默认今年")
+        lists.add_argument("--year", type=int, help="统计年度，默认有计划或月报的最近年度（不晚于今年）")
         check = sub.add_parser("alerts", help="运行预警检查，开启/解除预警")
         check.add_argument("--as-of", help="检查日期 YYYY-MM-DD，默认今天")
 
     def handle(self, *args, **options) -> None:
         if options["action"] == "lists":
-            self.lists(options.get("region"), options.get("year") or timezone.localdate().year)
+            self.lists(options.get("region"), options.get("year") or figures.default_year())
         else:
             as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else timezone.localdate()
             result = alerts.run_checks(as_of)
