@@ -164,6 +164,10 @@ def _project(rng, n, spec, pool, regions, region_objs, programmes, categories, a
     planned: dict[str, dt.date] = {Stage.SIGNED: signed}
     planned[Stage.LAND_ACQUIRED] = signed + dt.timedelta(days=rng.randint(45, 150))
     planned[Stage.STARTED] = planned[Stage.LAND_ACQUIRED] + dt.timedelta(days=rng.randint(30, 120))
+    if STAGES.index(spec["target"]) < STAGES.index(Stage.STARTED) and planned[Stage.STARTED] <= as_of:
+        # A project still at 签约/拿地 at the snapshot is planned to start next year: the start-rate curve
+        # (100% 实质性开工 by the end of October) holds for the projects planned to start this year.
+        planned[Stage.STARTED] = dt.date(as_of.year + 1, rng.randint(1, 9), rng.randint(1, 28))
     planned[Stage.UNDER_CONSTRUCTION] = planned[Stage.STARTED] + dt.timedelta(days=30)
     planned[Stage.COMPLETED] = planned[Stage.STARTED] + dt.timedelta(days=rng.randint(360, 720))
     planned[Stage.IN_PRODUCTION] = planned[Stage.COMPLETED] + dt.timedelta(days=rng.randint(30, 120))
@@ -208,7 +212,9 @@ def _project(rng, n, spec, pool, regions, region_objs, programmes, categories, a
 
 def _plans_and_reports(rng: random.Random, projects: list[Project], as_of: dt.date):
     year = as_of.year
-    last_month = as_of.month - 1 if as_of.month > 1 else 0
+    # Reports of a month arrive after it ends: the snapshot holds the last finished month.
+    month_finished = (as_of + dt.timedelta(days=1)).month != as_of.month
+    last_month = as_of.month if month_finished else as_of.month - 1
     plans, reports = [], []
     for p in projects:
         if p.actual_started is None and p.planned_started and p.planned_started.year > year:
@@ -222,10 +228,13 @@ def _plans_and_reports(rng: random.Random, projects: list[Project], as_of: dt.da
             first = p.actual_started.month
         elif p.actual_started is None:
             first = 13  # not started: nothing completed yet (plan only)
-        months = 12 - first + 1 if first <= 12 else 12
-        per = (amount / months).quantize(Decimal("0.01")) if months else Decimal(0)
-        monthly = [Decimal(0) if m < min(first, 12) else per for m in range(1, 13)]
-        monthly[11] += amount - sum(monthly)
+        # The plan runs from the start month to the completion month (or December).
+        end = p.actual_completed.month if p.actual_completed and p.actual_completed.year == year else 12
+        end = max(end, min(first, 12))
+        months = end - min(first, 12) + 1
+        per = (amount / months).quantize(Decimal("0.01"))
+        monthly = [per if min(first, 12) <= m <= end else Decimal(0) for m in range(1, 13)]
+        monthly[end - 1] += amount - sum(monthly)
         plans.append(AnnualPlan(project=p, year=year, amount=amount, monthly=[str(v) for v in monthly]))
         pace = rng.gauss(1.0, 0.25)  # some projects run behind time progress, some ahead
         done_year = Decimal(0)
