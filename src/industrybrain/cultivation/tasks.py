@@ -1,0 +1,15 @@
+"""Background task of the cultivation module (django-tasks; the database backend's worker is `db_worker`)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def run_tier_evaluation(run_id: int) -> str:
+    """Execute a queued tier run. Safe to deliver twice: the run is claimed with a conditional UPDATE
+    (queued → running) and only the delivery that wins the claim evaluates."""
+    run = services.execute_run(run_id)
+    return "skipped" if run is None else run.status
