@@ -1,0 +1,373 @@
+"""A policy's eligibility and amount as a rule of the shared engine (a thin adapter over its public API).
+
+The officer writes one logical expression (享受条件) and one numeric expression (兑现金额公式) in the rules
+language (docs/RULES.md). Here:
+
+* both are validated with `rules.language.parse` against the feature catalogue (Chinese messages with line,
+  column and caret);
+* the top-level `AND` chain of the eligibility becomes the rule's conditions, so every reason can be shown
+  (each condition with its threshold, the values it read and its result) and a near miss is "exactly one
+  condition false, all others true";
+* the rule is a YAML rule text for `rules.rulefile.load_rule`, compiled by `rules.compiler.rule_query` into
+  ONE statement over the enterprise base; the amount formula is compiled by the same compiler
+  (`compile_tree`) into an extra column of that statement (`amount_raw`), over the same feature layer;
+* one enterprise is re-evaluated with `rules.pyeval` (the engine's reference evaluator, property-tested to
+  agree with the SQL), which is what makes rematching after an edit cheap.
+
+Amounts: the formula's value is clamped to [0, cap per enterprise] and rounded half-up to 0.01 万元; an
+unknown value (missing data) means "金额待核定", never 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import yaml
+from django.db import connection
+from sqlglot import exp
+
+from industrybrain.rules import features as F
+from industrybrain.rules import pyeval
+from industrybrain.rules.compiler import (
+    ID_PLACEHOLDERS,
+    column,
+    compile_tree,
+    dialect_for,
+    params_for,
+    render,
+    rule_query,
+)
+from industrybrain.rules.language import Expression, RuleSyntaxError, Type, literal_value, parse
+from industrybrain.rules.rulefile import RuleSpec, load_rule
+
+# extra features every policy statement reads, for the officers' breakdowns and the simulation
+BREAKDOWN_FEATURES = frozenset({"industry_code", "size_class_last_year"})
+CENT = Decimal("0.01")
+
+OPS: dict[type, str] = {exp.GT: ">", exp.GTE: "≥", exp.LT: "<", exp.LTE: "≤", exp.EQ: "=", exp.NEQ: "≠"}
+
+
+def parse_eligibility(text: str) -> Expression:
+    """Validate a policy's eligibility (a logical expression); raises RuleSyntaxError with positions."""
+    return parse(text, F.NAMESPACE, expect=Type.BOOL, label="享受条件")
+
+
+def parse_formula(text: str) -> Expression:
+    return parse(text, F.NAMESPACE, expect=Type.NUMBER, label="金额公式")
+
+
+def problems(text: str, kind: str) -> list[str]:
+    """Every problem of an expression as Chinese messages with line/column and a caret (empty: valid)."""
+    try:
+        (parse_eligibility if kind == "eligibility" else parse_formula)(text)
+    except RuleSyntaxError as err:
+        return [p.render(err.text, err.label) for p in err.problems]
+    return []
+
+
+# -- conditions -----------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Condition:
+    id: str
+    name: str
+    text: str
+    node: exp.Expr
+
+
+def _strip(node: exp.Expr) -> exp.Expr:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _conjuncts(node: exp.Expr) -> list[exp.Expr]:
+    node = _strip(node)
+    if isinstance(node, exp.And):
+        return _conjuncts(node.this) + _conjuncts(node.expression)
+    return [node]
+
+
+def _label(name: str) -> str:
+    feature = F.FEATURES.get(name)
+    return feature.label if feature else name
+
+
+def _fmt_number(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e15 else str(value)
+
+
+def describe(node: exp.Expr) -> str:
+    """A readable Chinese name for a condition: 研发费用占营业收入比重 ≥ 3%."""
+    node = _strip(node)
+    if isinstance(node, exp.Column):
+        return _label(node.name.lower())
+    if isinstance(node, exp.Not) and isinstance(_strip(node.this), exp.Column):
+        return f"非：{_label(_strip(node.this).name.lower())}"
+    if type(node) in OPS:
+        left, right = _strip(node.this), _strip(node.expression)
+        if isinstance(left, exp.Column) and isinstance(right, exp.Literal):
+            feature = F.FEATURES.get(left.name.lower())
+            value = literal_value(right)
+            shown = _fmt_number(value) if isinstance(value, float) else str(value)
+            unit = feature.unit if feature and isinstance(value, float) else ""
+            return f"{_label(left.name.lower())} {OPS[type(node)]} {shown}{unit}"
+    if isinstance(node, exp.In) and isinstance(_strip(node.this), exp.Column):
+        return f"{_label(_strip(node.this).name.lower())} 属于 ({', '.join(e.sql() for e in node.expressions)})"
+    if isinstance(node, exp.Between) and isinstance(_strip(node.this), exp.Column):
+        return f"{_label(_strip(node.this).name.lower())} 介于 {node.args['low'].sql()} 与 {node.args['high'].sql()}"
+    return node.sql()
+
+
+def split_conditions(expr: Expression) -> list[Condition]:
+    return [Condition(f"c{i}", describe(node), node.sql(), node) for i, node in enumerate(_conjuncts(expr.tree), 1)]
+
+
+# -- the rule -------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class PolicyRule:
+    """A policy's compiled view: the engine's RuleSpec, its conditions and the amount formula."""
+
+    code: str
+    spec: RuleSpec
+    conditions: tuple[Condition, ...]
+    formula: Expression | None
+    cap: Decimal | None
+    checksum: str
+
+    @property
+    def features(self) -> frozenset[str]:
+        return self.spec.features
+
+
+def rule_text(code: str, name: str, version: int, valid_from: dt.date, document: str,
+              conditions: Iterable[Condition]) -> str:
+    """The YAML rule file of the shared engine for a policy (loaded with rules.rulefile.load_rule)."""
+    data = {"id": code, "name": name, "version": str(version), "valid_from": valid_from,
+            "source": {"document": document or name},
+            "conditions": [{"id": c.id, "name": c.name, "expr": c.text} for c in conditions]}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+@functools.lru_cache(maxsize=1024)
+def _build(code: str, name: str, version: int, valid_from: dt.date, document: str, eligibility: str,
+           formula_text: str, cap: Decimal | None) -> PolicyRule:
+    expr = parse_eligibility(eligibility)
+    conditions = tuple(split_conditions(expr))
+    formula = parse_formula(formula_text) if formula_text.strip() else None
+    spec = load_rule(rule_text(code, name, version, valid_from, document, conditions))
+    extra = BREAKDOWN_FEATURES | (formula.names if formula else frozenset())
+    spec = dataclasses.replace(spec, features=spec.features | extra)
+    checksum = hashlib.sha256("\n".join([spec.checksum, formula_text, str(cap)]).encode()).hexdigest()
+    return PolicyRule(code, spec, conditions, formula, cap, checksum)
+
+
+def rule_id(code: str) -> str:
+    """The shared engine's rule id for a policy code (lower-case letters, digits and underscores)."""
+    cleaned = "".join(ch if ch.isalnum() and ch.isascii() else "_" for ch in code.lower()).strip("_")
+    return f"policy_{cleaned}" if cleaned else "policy"
+
+
+def build(policy: Any) -> PolicyRule:
+    """The compiled rule of a Policy (or a draft with the same attributes); cached by content."""
+    cap = policy.cap_per_enterprise
+    return _build(rule_id(policy.code or "draft"), policy.title or "草案", int(policy.rule_version or 1),
+                  policy.valid_from or dt.date(2000, 1, 1), policy.document_title or "",
+                  policy.eligibility, policy.amount_formula or "",
+                  None if cap is None else Decimal(cap))
+
+
+def build_draft(eligibility: str, formula: str = "", cap: Decimal | None = None, code: str = "draft") -> PolicyRule:
+    return _build(rule_id(code), "政策模拟草案", 1, dt.date(2000, 1, 1), "", eligibility, formula, cap)
+
+
+# -- SQL --------------------------------------------------------------------------------------------
+
+_SQL_CACHE: dict[tuple, tuple[str, tuple[str, ...]]] = {}
+
+
+def _with_key(tree: exp.Expr) -> str:
+    """sqlglot names the WITH argument "with_" (newer) or "with" (older)."""
+    if tree.args.get("with_") is not None:
+        return "with_"
+    if tree.args.get("with") is not None:
+        return "with"
+    return "with_" if "with_" in exp.Select.arg_types else "with"
+
+
+def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] | None = None,
+              candidates_only: bool = True) -> tuple[str, dict, tuple[str, ...]]:
+    """One statement: the engine's rule query plus `amount_raw`, optionally only qualified and near-miss rows.
+
+    Near miss = exactly one condition FALSE and every other TRUE (no unknown)."""
+    dialect = dialect_for(connection.vendor)
+    ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
+    params = params_for(as_of)
+    if ids is not None and len(ids) <= ID_PLACEHOLDERS:
+        params.update({f"e{i}": eid for i, eid in enumerate(ids)})
+    key = (prule.checksum, dialect, None if ids is None else len(ids), candidates_only)
+    cacheable = ids is None or len(ids) <= ID_PLACEHOLDERS
+    if cacheable and key in _SQL_CACHE:
+        sql, cols = _SQL_CACHE[key]
+        return sql, params, cols
+    tree, col_list = rule_query(prule.spec, dialect, ids)
+    cols = tuple(col_list)
+    amount: exp.Expr = (compile_tree(prule.formula.tree, lambda n: column(f"f_{n}", "sc"))
+                        if prule.formula is not None else exp.Null())
+    tree = tree.select(exp.alias_(amount, "amount_raw"))
+    columns = (*cols, "amount_raw")
+    if candidates_only:
+        with_ = tree.args.get(_with_key(tree))
+        tree.set(_with_key(tree), None)
+        r = "r"
+
+        def count(cond_of) -> exp.Expr:
+            total: exp.Expr = exp.Literal.number(0)
+            for c in prule.conditions:
+                total = exp.Add(this=total, expression=exp.Case(
+                    ifs=[exp.If(this=cond_of(column(f"c_{c.id}", r)), true=exp.Literal.number(1))],
+                    default=exp.Literal.number(0)))
+            return exp.Paren(this=total)
+
+        false_count = count(lambda col: exp.Not(this=exp.Paren(this=col)))
+        unknown_count = count(lambda col: exp.Is(this=col, expression=exp.Null()))
+        keep = exp.Or(this=exp.EQ(this=column("outcome", r), expression=exp.true()),
+                      expression=exp.Paren(this=exp.And(
+                          this=exp.EQ(this=false_count, expression=exp.Literal.number(1)),
+                          expression=exp.EQ(this=unknown_count, expression=exp.Literal.number(0)))))
+        outer = exp.select(*[column(c, r) for c in columns]).from_(
+            exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier(r)))).where(keep)
+        outer.set(_with_key(outer), with_)
+        tree = outer
+    sql = render(tree, dialect)
+    if cacheable:
+        if len(_SQL_CACHE) > 2048:
+            _SQL_CACHE.clear()
+        _SQL_CACHE[key] = (sql, columns)
+    return sql, params, columns
+
+
+def _types(prule: PolicyRule) -> dict[str, Type]:
+    types: dict[str, Type] = {f"f_{code}": F.FEATURES[code].type for code in prule.features}
+    types.update({f"c_{c.id}": Type.BOOL for c in prule.conditions})
+    types.update(outcome=Type.BOOL, conditions_all=Type.BOOL, direct_any=Type.BOOL, scoring_ok=Type.BOOL)
+    return types
+
+
+def run(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] | None = None,
+        candidates_only: bool = True) -> list[dict]:
+    """Rows of the statement, with logical values as bool and dates as dates on every database."""
+    sql, params, columns = statement(prule, as_of, enterprise_ids, candidates_only)
+    types = _types(prule)
+    bools = [i for i, c in enumerate(columns) if types.get(c) == Type.BOOL]
+    dates = [i for i, c in enumerate(columns) if types.get(c) == Type.DATE]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    rows = []
+    for values in raw:
+        fixed = list(values)
+        for i in bools:
+            if fixed[i] is not None:
+                fixed[i] = bool(fixed[i])
+        for i in dates:
+            if fixed[i] is not None and not isinstance(fixed[i], dt.date):
+                fixed[i] = dt.date.fromisoformat(str(fixed[i]))
+        rows.append(dict(zip(columns, fixed, strict=True)))
+    return rows
+
+
+def evaluate_python(prules: list[PolicyRule], enterprise_id: int, as_of: dt.date) -> list[dict]:
+    """One enterprise against many policies with the engine's reference evaluator (no SQL per policy)."""
+    features: set[str] = set()
+    for prule in prules:
+        features |= prule.features
+    base = pyeval.base_rows(as_of, [enterprise_id], F.base_columns_for(features)).get(enterprise_id)
+    if base is None:
+        return [{} for _ in prules]
+    out = []
+    for prule in prules:
+        row = pyeval.evaluate_rule(prule.spec, base)
+        env = {code: row[f"f_{code}"] for code in prule.features}
+        row["amount_raw"] = pyeval.evaluate(prule.formula.tree, env) if prule.formula is not None else None
+        out.append(row)
+    return out
+
+
+# -- reading a row --------------------------------------------------------------------------------
+
+def _tri(value: Any) -> str:
+    return "unknown" if value is None else ("pass" if value else "fail")
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def gap(node: exp.Expr, values: dict[str, Any]) -> str:
+    """How far a failed condition is from passing, when it is a simple comparison or a flag."""
+    node = _strip(node)
+    if isinstance(node, exp.Column):
+        return f"需具备：{_label(node.name.lower())}"
+    if type(node) in (exp.GT, exp.GTE, exp.LT, exp.LTE):
+        left, right = _strip(node.this), _strip(node.expression)
+        if isinstance(left, exp.Column) and isinstance(right, exp.Literal) and not right.is_string:
+            code = left.name.lower()
+            value, threshold = values.get(code), float(literal_value(right))  # type: ignore[arg-type]
+            if not isinstance(value, int | float):
+                return ""
+            unit = F.FEATURES[code].unit if code in F.FEATURES else ""
+            diff = threshold - value if type(node) in (exp.GT, exp.GTE) else value - threshold
+            if diff <= 0:
+                return ""
+            verb = "还差" if type(node) in (exp.GT, exp.GTE) else "需降低"
+            return f"{_label(code)}{verb} {round(diff, 2):g}{unit}（现为 {round(value, 2):g}{unit}，要求 {OPS[type(node)]} {threshold:g}{unit}）"
+    return "不满足：" + describe(node)
+
+
+def reasons(prule: PolicyRule, row: dict) -> list[dict]:
+    """Each condition with its threshold, the values it read (label, unit) and its result; gap when failed."""
+    values = {code: row.get(f"f_{code}") for code in prule.features}
+    out = []
+    for cond in prule.conditions:
+        names = sorted({c.name.lower() for c in cond.node.find_all(exp.Column)})
+        result = _tri(row.get(f"c_{cond.id}"))
+        out.append({
+            "id": cond.id, "name": cond.name, "threshold": cond.text, "result": result,
+            "values": [{"code": n, "label": _label(n), "unit": F.FEATURES[n].unit if n in F.FEATURES else "",
+                        "value": _jsonable(values.get(n))} for n in names],
+            "gap": gap(cond.node, values) if result == "fail" else "",
+        })
+    return out
+
+
+def outcome_of(prule: PolicyRule, row: dict) -> str | None:
+    """qualified / near_miss / None (not stored)."""
+    if row.get("outcome") is True:
+        return "qualified"
+    results = [row.get(f"c_{c.id}") for c in prule.conditions]
+    if sum(1 for r in results if r is False) == 1 and all(r is not None for r in results):
+        return "near_miss"
+    return None
+
+
+def clamp_amount(raw: float | None, cap: Decimal | None) -> Decimal | None:
+    """The amount an enterprise gets: max(0, formula), at most the cap, rounded half-up to 0.01 万元."""
+    if raw is None:
+        return None
+    value = Decimal(repr(float(raw))) if not isinstance(raw, Decimal) else raw
+    value = max(value, Decimal(0))
+    if cap is not None:
+        value = min(value, Decimal(cap))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def values_of(prule: PolicyRule, row: dict) -> dict[str, Any]:
+    return {code: _jsonable(row.get(f"f_{code}")) for code in sorted(prule.features)}

@@ -1,0 +1,177 @@
+"""Matching: every active policy against every enterprise (one statement per policy), and one enterprise
+against every active policy after its data change (the engine's reference evaluator, no SQL per policy).
+
+Only qualified and near-miss rows are stored (a near miss: exactly one condition false, all others true),
+with the reasons and the computed amount. An enterprise that newly qualifies gets a notification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from industrybrain.core.models import Notification, Role, User
+from industrybrain.registry.models import YearlyFact
+
+from . import eligibility as E
+from .models import MatchJob, MatchOutcome, Policy, PolicyMatch
+
+BATCH = 5000
+
+
+def match_date(today: dt.date | None = None) -> dt.date:
+    """The evaluation date: today, unless the registry has no accounts for last year yet — then the
+    spring after the latest year with accounts (the demo province stands at the end of its last year)."""
+    today = today or timezone.localdate()
+    latest = YearlyFact.objects.aggregate(y=Max("year"))["y"]
+    if latest is None or latest >= today.year - 1:
+        return today
+    return dt.date(latest + 1, 3, 31)
+
+
+def active_policies(day: dt.date | None = None):
+    qs = Policy.objects.filter(status=Policy.Status.ACTIVE)
+    if day is not None:
+        qs = qs.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    return qs
+
+
+def _match_row(policy: Policy, prule: E.PolicyRule, row: dict, outcome: str, as_of: dt.date) -> PolicyMatch:
+    amount = E.clamp_amount(row.get("amount_raw"), prule.cap) if outcome == MatchOutcome.QUALIFIED else None
+    return PolicyMatch(policy=policy, enterprise_id=row["enterprise_id"], outcome=outcome, amount=amount,
+                       reasons=E.reasons(prule, row), values=E.values_of(prule, row),
+                       rule_version=policy.rule_version, as_of=as_of)
+
+
+def match_policy(policy: Policy, as_of: dt.date | None = None, notify: bool = True) -> dict:
+    """Rematch one policy over the whole base: one statement, results replaced in one transaction."""
+    started = time.perf_counter()
+    as_of = as_of or match_date()
+    before = set(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
+                 .values_list("enterprise_id", flat=True))
+    counts = {MatchOutcome.QUALIFIED: 0, MatchOutcome.NEAR_MISS: 0}
+    with transaction.atomic():
+        PolicyMatch.objects.filter(policy=policy).delete()
+        if policy.status == Policy.Status.ACTIVE and policy.is_in_force(as_of):
+            prule = E.build(policy)
+            batch: list[PolicyMatch] = []
+            qualified: set[int] = set()
+            for row in E.run(prule, as_of):
+                outcome = E.outcome_of(prule, row)
+                if outcome is None:
+                    continue
+                counts[outcome] += 1  # type: ignore[index]
+                if outcome == MatchOutcome.QUALIFIED:
+                    qualified.add(row["enterprise_id"])
+                batch.append(_match_row(policy, prule, row, outcome, as_of))
+                if len(batch) >= BATCH:
+                    PolicyMatch.objects.bulk_create(batch)
+                    batch = []
+            PolicyMatch.objects.bulk_create(batch)
+        else:
+            qualified = set()
+        Policy.objects.filter(pk=policy.pk).update(matched_at=timezone.now())
+        new = qualified - before
+        if notify and new:
+            transaction.on_commit(lambda: notify_new_matches(policy, new))
+    return {"policy": policy.pk, "qualified": counts[MatchOutcome.QUALIFIED],
+            "near_miss": counts[MatchOutcome.NEAR_MISS], "new": len(new),
+            "ms": int((time.perf_counter() - started) * 1000)}
+
+
+def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = None, notify: bool = True) -> list[dict]:
+    as_of = as_of or match_date()
+    return [match_policy(p, as_of, notify) for p in (policies if policies is not None else active_policies())]
+
+
+def rematch_enterprise(enterprise_id: int, as_of: dt.date | None = None, notify: bool = True) -> dict:
+    """One enterprise against every active policy, evaluated in Python from one read of its data."""
+    as_of = as_of or match_date()
+    policies = list(active_policies(as_of))
+    prules = [E.build(p) for p in policies]
+    rows = E.evaluate_python(prules, enterprise_id, as_of)
+    before = set(PolicyMatch.objects.filter(enterprise_id=enterprise_id, outcome=MatchOutcome.QUALIFIED)
+                 .values_list("policy_id", flat=True))
+    fresh: list[PolicyMatch] = []
+    for policy, prule, row in zip(policies, prules, rows, strict=True):
+        if not row:
+            continue
+        outcome = E.outcome_of(prule, row)
+        if outcome is not None:
+            fresh.append(_match_row(policy, prule, row, outcome, as_of))
+    with transaction.atomic():
+        PolicyMatch.objects.filter(enterprise_id=enterprise_id).delete()
+        PolicyMatch.objects.bulk_create(fresh)
+    new = {m.policy_id for m in fresh if m.outcome == MatchOutcome.QUALIFIED} - before
+    if notify and new:
+        for policy in policies:
+            if policy.pk in new:
+                notify_new_matches(policy, {enterprise_id})
+    return {"enterprise": enterprise_id, "qualified": sum(m.outcome == MatchOutcome.QUALIFIED for m in fresh),
+            "near_miss": sum(m.outcome == MatchOutcome.NEAR_MISS for m in fresh), "new": len(new)}
+
+
+def notify_new_matches(policy: Policy, enterprise_ids: set[int]) -> int:
+    """A notification to each enterprise user of a newly qualifying enterprise."""
+    users = User.objects.filter(role=Role.ENTERPRISE_USER, enterprise_id__in=list(enterprise_ids), is_active=True)
+    url = reverse("policies:my-policies")
+    notes = [Notification(user=u, title=f"您可享受新政策：{policy.title}",
+                          body=f"根据平台掌握的数据，贵企业符合《{policy.title}》的条件（{policy.get_mode_display()}）。",
+                          url=url) for u in users.only("pk")]
+    Notification.objects.bulk_create(notes, batch_size=1000)
+    return len(notes)
+
+
+# -- queued rematching (claimed once) ---------------------------------------------------------
+
+def queue_match(policy: Policy | None = None) -> MatchJob:
+    """Queue a rematch after a policy change; the task row commits with the job row."""
+    from .tasks import run_match_job
+
+    with transaction.atomic():
+        job = MatchJob.objects.create(policy=policy)
+        transaction.on_commit(lambda: run_match_job.enqueue(job.pk))
+    return job
+
+
+def claim_job(job_id: int) -> bool:
+    """queued → running with a conditional UPDATE: a task delivered twice runs once."""
+    return MatchJob.objects.filter(pk=job_id, status=MatchJob.Status.QUEUED).update(
+        status=MatchJob.Status.RUNNING, started_at=timezone.now()) == 1
+
+
+def run_job(job_id: int) -> str:
+    if not claim_job(job_id):
+        return "skipped"
+    job = MatchJob.objects.get(pk=job_id)
+    started = time.perf_counter()
+    try:
+        results = match_all(policies=[job.policy]) if job.policy is not None else match_all()
+    except Exception as exc:  # noqa: BLE001 - recorded on the job, the worker goes on
+        MatchJob.objects.filter(pk=job_id).update(status=MatchJob.Status.FAILED, message=str(exc)[:2000],
+                                                  finished_at=timezone.now())
+        return "failed"
+    MatchJob.objects.filter(pk=job_id).update(
+        status=MatchJob.Status.DONE, finished_at=timezone.now(),
+        qualified=sum(r["qualified"] for r in results), near_miss=sum(r["near_miss"] for r in results),
+        newly_qualified=sum(r["new"] for r in results), duration_ms=int((time.perf_counter() - started) * 1000))
+    return "done"
+
+
+def totals_by(policy: Policy, field: str) -> list[dict]:
+    """Qualified enterprises and amounts grouped by an enterprise field (region, industry, size)."""
+    from django.db.models import Count, Sum
+
+    return list(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
+                .values(field).annotate(n=Count("pk"), amount=Sum("amount")).order_by("-n"))
+
+
+def zero_if_none(value: Decimal | None) -> Decimal:
+    return value if value is not None else Decimal(0)
