@@ -78,16 +78,16 @@ def _period_filter(queryset: QuerySet, name: str, value: str) -> QuerySet:
 class ValueFilter(django_filters.FilterSet):
     indicator = django_filters.CharFilter(field_name="indicator__code", label=_("指标代码"))
     region = django_filters.CharFilter(method="filter_region", label=_("区划代码"))
-    subtree = django_filters.BooleanFilter(method="filter_noop", label=_("含下级区划"))
+    subtree = django_filters.CharFilter(method="filter_noop", label=_("含下级区划（1）"))
     period = django_filters.CharFilter(method="filter_period", label=_("期别（YYYY-MM）"))
-    history = django_filters.BooleanFilter(method="filter_noop", label=_("含历史修订版本"))
+    history = django_filters.CharFilter(method="filter_noop", label=_("含历史修订版本（1）"))
 
     class Meta:
         model = IndicatorValue
         fields = ["indicator", "region", "year", "month", "basis", "period"]
 
     def filter_region(self, queryset, name, value):
-        if self.form.cleaned_data.get("subtree"):
+        if self.data.get("subtree") in ("1", "true", "True"):
             region = Region.objects.filter(pk=value).first()
             return queryset.filter(region_subtree_q("region", region)) if region else queryset.none()
         return queryset.filter(region_id=value)
