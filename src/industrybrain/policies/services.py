@@ -528,10 +528,9 @@ def budget_rows(policies: QuerySet[Policy]) -> list[dict]:
     return out
 
 
-def reduction_list(enterprise_id: int) -> dict:
-    """一指减负: what one enterprise has received, with yearly totals."""
-    rows = list(Disbursement.objects.filter(enterprise_id=enterprise_id).select_related("policy", "batch")
-                .order_by("-paid_on"))
+def reduction_list(ledger: QuerySet[Disbursement]) -> dict:
+    """一指减负: what one enterprise has received (its scoped ledger rows), with yearly totals and by kind."""
+    rows = list(ledger.select_related("policy", "batch").order_by("-paid_on"))
     years: dict[int, Decimal] = {}
     kinds: dict[str, Decimal] = {}
     for r in rows:

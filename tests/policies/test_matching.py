@@ -1,0 +1,102 @@
+"""Matching over the base, rematching one enterprise, near misses, notifications, scoping of matches."""
+
+from decimal import Decimal
+
+from industrybrain.core.access import scope
+from industrybrain.core.models import Notification
+from industrybrain.policies import matching
+from industrybrain.policies.models import MatchJob, MatchOutcome, Policy, PolicyMatch
+from industrybrain.registry.models import YearlyFact
+from tests.policies.conftest import AS_OF
+
+
+def test_match_policy_stores_qualified_and_near_misses_with_reasons_and_amount(policy_factory, firm_factory):
+    good = firm_factory(revenue="5000", rd="400")   # 8%, amount 40
+    big = firm_factory(revenue="50000", rd="2000")  # 4%, amount 200 → cap 50
+    near = firm_factory(revenue="5000", rd="100")   # 2%
+    far = firm_factory(revenue="500", rd="1")       # fails both
+    policy = policy_factory()
+    result = matching.match_policy(policy, AS_OF)
+    assert result["qualified"] == 2 and result["near_miss"] == 1
+    rows = {m.enterprise_id: m for m in PolicyMatch.objects.filter(policy=policy)}
+    assert rows[good.pk].amount == Decimal("40.00") and rows[big.pk].amount == Decimal("50.00")
+    assert rows[near.pk].outcome == MatchOutcome.NEAR_MISS and rows[near.pk].amount is None
+    assert "还差 1%" in rows[near.pk].reasons[0]["gap"]
+    assert far.pk not in rows
+    assert rows[good.pk].values["rd_ratio_last_year"] == 8.0
+
+
+def test_new_match_notifies_the_enterprise_users_once(policy_factory, firm_factory, roles, xihu_enterprise,
+                                                      django_capture_on_commit_callbacks):
+    YearlyFact.objects.create(enterprise=xihu_enterprise, year=2023, revenue=Decimal("5000"),
+                              rd_expense=Decimal("300"))
+    policy = policy_factory(title="研发奖补")
+    with django_capture_on_commit_callbacks(execute=True):
+        matching.match_policy(policy, AS_OF)
+    notes = Notification.objects.filter(user=roles["enterprise"])
+    assert notes.count() == 1 and "研发奖补" in notes.get().title
+    with django_capture_on_commit_callbacks(execute=True):
+        matching.match_policy(policy, AS_OF)  # nothing new
+    assert notes.count() == 1
+
+
+def test_inactive_or_expired_policy_keeps_no_matches(policy_factory, firm_factory):
+    firm_factory(revenue="5000", rd="400")
+    policy = policy_factory()
+    assert matching.match_policy(policy, AS_OF)["qualified"] == 1
+    Policy.objects.filter(pk=policy.pk).update(status=Policy.Status.RETIRED)
+    policy.refresh_from_db()
+    assert matching.match_policy(policy, AS_OF)["qualified"] == 0
+    assert not PolicyMatch.objects.filter(policy=policy).exists()
+
+
+def test_rematch_one_enterprise_after_its_data_change_agrees_with_the_full_match(policy_factory, firm_factory):
+    ent = firm_factory(revenue="5000", rd="100")  # 2%: near miss
+    other = firm_factory(revenue="5000", rd="400")
+    p1 = policy_factory()
+    p2 = policy_factory(eligibility="revenue_last_year >= 4000", amount_formula="revenue_last_year * 0.001")
+    matching.match_all(AS_OF)
+    assert PolicyMatch.objects.get(policy=p1, enterprise=ent).outcome == MatchOutcome.NEAR_MISS
+    YearlyFact.objects.filter(enterprise=ent, year=2023).update(rd_expense=Decimal("250"))  # 5%
+    result = matching.rematch_enterprise(ent.pk, AS_OF)
+    assert result == {"enterprise": ent.pk, "qualified": 2, "near_miss": 0, "new": 1}
+    fast = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in PolicyMatch.objects.filter(enterprise=ent)}
+    matching.match_all(AS_OF)
+    full = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in PolicyMatch.objects.filter(enterprise=ent)}
+    assert fast == full
+    assert PolicyMatch.objects.filter(enterprise=other).count() == 2
+    assert PolicyMatch.objects.get(policy=p2, enterprise=ent).amount == Decimal("5.00")
+
+
+def test_saving_a_fact_queues_a_rematch_after_commit(policy_factory, firm_factory, django_capture_on_commit_callbacks):
+    ent = firm_factory(revenue="5000", rd="100")
+    policy_factory()
+    fact = YearlyFact.objects.get(enterprise=ent, year=2023)
+    fact.rd_expense = Decimal("400")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        fact.save()
+    assert callbacks  # the rematch waits for the commit
+    # the test registry has no 2025 accounts: the match date falls back to the spring after 2023
+    assert PolicyMatch.objects.get(enterprise=ent).outcome == MatchOutcome.QUALIFIED
+
+
+def test_match_job_is_claimed_once(policy_factory, firm_factory, django_capture_on_commit_callbacks):
+    firm_factory(revenue="5000", rd="400")
+    policy = policy_factory()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = matching.queue_match(policy)
+    job.refresh_from_db()
+    assert job.status == MatchJob.Status.DONE and job.qualified == 1
+    assert matching.run_job(job.pk) == "skipped"  # a duplicated task does nothing
+
+
+def test_enterprise_sees_only_its_own_matches(policy_factory, firm_factory, roles, xihu_enterprise, other_enterprises):
+    YearlyFact.objects.create(enterprise=xihu_enterprise, year=2023, revenue=Decimal("5000"), rd_expense=Decimal("300"))
+    for ent in other_enterprises:
+        YearlyFact.objects.create(enterprise=ent, year=2023, revenue=Decimal("5000"), rd_expense=Decimal("300"))
+    matching.match_policy(policy_factory(), AS_OF)
+    assert PolicyMatch.objects.count() == 4
+    mine = scope(roles["enterprise"], PolicyMatch.objects.all())
+    assert list(mine.values_list("enterprise_id", flat=True)) == [xihu_enterprise.pk]
+    assert scope(roles["county"], PolicyMatch.objects.all()).count() == 1
+    assert scope(roles["province"], PolicyMatch.objects.all()).count() == 3  # 浙江: not 上海
