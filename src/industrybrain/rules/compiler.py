@@ -31,7 +31,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
 
 from . import features as F
-from .language import COMPARISONS, Expression, function_args, round_digits
+from .language import COMPARISONS, NAME_RE, Expression, function_args, round_digits
 from .rulefile import RuleSpec
 
 
@@ -90,23 +90,64 @@ def _any_null(args: list[exp.Expr]) -> exp.Expr:
     return cond
 
 
-def compile_tree(node: exp.Expr, resolve: Callable[[str], exp.Expr]) -> exp.Expr:
-    """Translate a validated tree to a SQL tree with the engine's semantics; names go through `resolve`."""
+def null_names(node: exp.Expr) -> frozenset[str] | None:
+    """For a validated tree: the names N such that the value is unknown exactly when one of N is unknown,
+    or None when that cannot be said (division, CASE, COALESCE, mixed AND/OR …). Lets the compiler test
+    `CASE` branches for unknown with cheap `name IS NULL` checks instead of re-evaluating the condition."""
+    if isinstance(node, exp.Column):
+        return frozenset({node.this.name.lower()})
+    if isinstance(node, exp.Literal | exp.Boolean | exp.Cast | exp.Is):
+        return frozenset()
+    if isinstance(node, exp.Paren | exp.Neg | exp.Abs | exp.Floor | exp.Ceil | exp.Round):
+        return null_names(node.this)
+    parts: list[exp.Expr]
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul) or type(node) in COMPARISONS:
+        parts = [node.this, node.expression]
+    elif isinstance(node, exp.Between):
+        parts = [node.this, node.args["low"], node.args["high"]]
+    elif isinstance(node, exp.In):
+        parts = [node.this, *node.expressions]
+    elif isinstance(node, exp.Not):
+        return null_names(node.this)
+    elif isinstance(node, exp.And | exp.Or):
+        # Kleene: FALSE AND unknown = FALSE, so only when both sides are unknown under the same names
+        a, b = null_names(node.this), null_names(node.expression)
+        return a if a is not None and a == b else None
+    else:
+        return None
+    out: frozenset[str] = frozenset()
+    for part in parts:
+        names = null_names(part)
+        if names is None:
+            return None
+        out |= names
+    return out
+
+
+def compile_tree(node: exp.Expr, resolve: Callable[[str], exp.Expr], dialect: str | None = None) -> exp.Expr:
+    """Translate a validated tree to a SQL tree with the engine's semantics; names go through `resolve`.
+
+    With `dialect="sqlite"` two shortcuts with the same meaning are used: multi-argument MIN/MAX (NULL when
+    any argument is NULL, as the language wants) instead of a guarded LEAST/GREATEST, and numeric literals
+    as REAL literals instead of casts."""
 
     def c(n: exp.Expr) -> exp.Expr:
-        return compile_tree(n, resolve)
+        return compile_tree(n, resolve, dialect)
 
     if isinstance(node, exp.Column):
         return resolve(node.this.name.lower())
     if isinstance(node, exp.Literal):
-        return node.copy() if node.is_string else _dbl(node.copy())
+        if node.is_string:
+            return node.copy()
+        return _num(float(node.this)) if dialect != "sqlite" else exp.Literal.number(repr(float(node.this)))
     if isinstance(node, exp.Boolean | exp.Cast):
         return node.copy()
     if isinstance(node, exp.Paren):
         return _p(c(node.this))
     if isinstance(node, exp.Div):
+        zero = exp.Literal.number("0.0") if dialect == "sqlite" else _num(0)
         return _p(exp.Div(this=_dbl(c(node.this)), expression=exp.Nullif(this=_dbl(c(node.expression)),
-                                                                            expression=_num(0))))
+                                                                            expression=zero)))
     if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.And | exp.Or) or type(node) in COMPARISONS:
         return _p(type(node)(this=_p(c(node.this)), expression=_p(c(node.expression))))
     if isinstance(node, exp.Neg):
@@ -122,9 +163,15 @@ def compile_tree(node: exp.Expr, resolve: Callable[[str], exp.Expr]) -> exp.Expr
                               high=_p(c(node.args["high"]))))
     if isinstance(node, exp.Case):
         ifs = []
+        guarded: set[frozenset[str]] = set()
         for branch in node.args.get("ifs") or []:
             cond = c(branch.this)
-            ifs.append(exp.If(this=_is_null(cond), true=exp.Null()))
+            names = null_names(branch.this)
+            if names is None:
+                ifs.append(exp.If(this=_is_null(cond), true=exp.Null()))
+            elif names and names not in guarded:
+                guarded.add(names)
+                ifs.append(exp.If(this=_any_null([resolve(n) for n in sorted(names)]), true=exp.Null()))
             ifs.append(exp.If(this=cond, true=c(branch.args["true"])))
         default = node.args.get("default")
         return exp.Case(ifs=ifs, default=c(default) if default is not None else None)
@@ -133,7 +180,10 @@ def compile_tree(node: exp.Expr, resolve: Callable[[str], exp.Expr]) -> exp.Expr
         return exp.Coalesce(this=args[0], expressions=args[1:])
     if isinstance(node, exp.Least | exp.Greatest | exp.Min | exp.Max):
         args = [c(a) for a in function_args(node)]
-        fn = exp.Least if isinstance(node, exp.Least | exp.Min) else exp.Greatest
+        smallest = isinstance(node, exp.Least | exp.Min)
+        if dialect == "sqlite":
+            return exp.Anonymous(this="MIN" if smallest else "MAX", expressions=args)
+        fn = exp.Least if smallest else exp.Greatest
         return exp.Case(ifs=[exp.If(this=_any_null(args), true=exp.Null())],
                         default=fn(this=args[0], expressions=args[1:]))
     if isinstance(node, exp.Abs | exp.Floor | exp.Ceil):
@@ -321,17 +371,58 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
     return select
 
 
-def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | None = None) -> tuple[exp.Select, list[str]]:
-    """The whole rule as one SELECT; returns the tree and its output columns."""
-    feature_codes = sorted(spec.features)
-    base = base_query(F.base_columns_for(set(feature_codes)), dialect, enterprise_ids)
+def _feature_layer(feature_codes: list[str], dialect: str | None = None) -> exp.Select:
+    """SELECT enterprise_id, region_code, f_<code> … FROM base."""
 
     def base_col(name: str) -> exp.Expr:
         return column(name, "base")
 
     feat = exp.select(column("enterprise_id", "base"), column("region_code", "base")).from_("base")
     for code in feature_codes:
-        feat = feat.select(exp.alias_(compile_tree(F.FEATURES[code].expression.tree, base_col), f"f_{code}"))
+        feat = feat.select(exp.alias_(compile_tree(F.FEATURES[code].expression.tree, base_col, dialect),
+                                      f"f_{code}"))
+    return feat
+
+
+def feature_query(feature_codes: Iterable[str], dialect: str,
+                  enterprise_ids: Iterable[int] | None = None) -> tuple[exp.Select, list[str]]:
+    """enterprise_id, region_code and the given features (f_<code>) for the bound date: what a feature
+    snapshot stores (`snapshot.build`). One statement; the same derivations as a rule's own feature layer."""
+    codes = sorted(feature_codes)
+    base = base_query(F.base_columns_for(set(codes)), dialect, enterprise_ids)
+    feat = _feature_layer(codes, dialect)
+    cols = ["enterprise_id", "region_code", *[f"f_{c}" for c in codes]]
+    final = exp.select(*[column(c, "feat") for c in cols]).from_("feat").with_("base", as_=base).with_("feat", as_=feat)
+    final = _hoist_ctes(final)
+    if dialect in MATERIALIZE:
+        with_ = final.args.get("with_") or final.args.get("with")
+        for cte in with_.expressions if with_ is not None else []:
+            if cte.alias == "base":
+                cte.set("materialized", True)
+    return final, cols
+
+
+def _snapshot_layer(feature_codes: list[str], table: str, enterprise_ids: Iterable[int] | None) -> exp.Select:
+    feat = exp.select(column("enterprise_id", "s"), column("region_code", "s"),
+                      *[column(f"f_{c}", "s") for c in feature_codes]).from_(exp.to_table(table).as_("s"))
+    ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
+    cond = _in_ids(column("enterprise_id", "s"), ids)
+    return feat.where(cond) if cond is not None else feat
+
+
+def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | None = None,
+               source: str | None = None) -> tuple[exp.Select, list[str]]:
+    """The whole rule as one SELECT; returns the tree and its output columns.
+
+    `source` names a feature snapshot table (`snapshot.FeatureSnapshot.table`): the rule then reads the
+    features from it instead of deriving them from the registry."""
+    feature_codes = sorted(spec.features)
+    base: exp.Select | None = None
+    if source is None:
+        base = base_query(F.base_columns_for(set(feature_codes)), dialect, enterprise_ids)
+        feat = _feature_layer(feature_codes, dialect)
+    else:
+        feat = _snapshot_layer(feature_codes, source, enterprise_ids)
 
     def feat_col(name: str) -> exp.Expr:
         return column(f"f_{name}", "feat")
@@ -339,9 +430,9 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
     crit = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("feat"))).from_("feat")
     for cr in spec.criteria:
         if cr.expr is not None:
-            crit = crit.select(exp.alias_(compile_tree(cr.expr.tree, feat_col), f"c_{cr.id}"))
+            crit = crit.select(exp.alias_(compile_tree(cr.expr.tree, feat_col, dialect), f"c_{cr.id}"))
     for ind in spec.indicators:
-        crit = crit.select(exp.alias_(compile_tree(ind.points.tree, feat_col), f"p_{ind.id}"))
+        crit = crit.select(exp.alias_(compile_tree(ind.points.tree, feat_col, dialect), f"p_{ind.id}"))
 
     dims = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("crit"))).from_("crit")
     for dim in spec.dimensions:
@@ -371,7 +462,7 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
     names.update({i.id: f"p_{i.id}" for i in spec.indicators})
     names.update({d.id: f"d_{d.id}" for d in spec.dimensions})
     names.update({n: n for n in ("score", "scoring_ok", "direct_any", "conditions_all")})
-    outcome = compile_tree(spec.pass_expr.tree, lambda n: column(names[n], "sc"))
+    outcome = compile_tree(spec.pass_expr.tree, lambda n: column(names[n], "sc"), dialect)
     sc = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("tot")),
                     exp.alias_(_scoring_ok(spec), "scoring_ok")).from_("tot")
 
@@ -380,13 +471,16 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
                 + [f"d_{d.id}{s}" for d in spec.dimensions for s in ("", "_lo", "_hi")]
                 + ["score", "score_lo", "score_hi", "scoring_ok", "direct_any", "conditions_all"])
     final = exp.select(*[column(c, "sc") for c in out_cols], exp.alias_(outcome, "outcome")).from_("sc")
-    final = final.with_("base", as_=base).with_("feat", as_=feat).with_("crit", as_=crit) \
+    if base is not None:
+        final = final.with_("base", as_=base)
+    final = final.with_("feat", as_=feat).with_("crit", as_=crit) \
         .with_("dims", as_=dims).with_("tot", as_=tot).with_("sc", as_=sc)
     final = _hoist_ctes(final)
     if dialect in MATERIALIZE:
         with_ = final.args.get("with_") or final.args.get("with")
+        layers = ("base", "feat", "crit") if source is None else ("crit",)
         for cte in with_.expressions if with_ is not None else []:
-            if cte.alias in ("base", "feat", "crit"):
+            if cte.alias in layers:
                 cte.set("materialized", True)
     return final, [*out_cols, "outcome"]
 
@@ -441,18 +535,19 @@ _CACHE: dict[tuple, tuple[str, tuple[str, ...]]] = {}
 
 
 def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
-              enterprise_ids: Iterable[int] | None = None) -> Statement:
-    """The rule's SQL and bound parameters; the text is cached per rule checksum, dialect and subset size."""
+              enterprise_ids: Iterable[int] | None = None, source: str | None = None) -> Statement:
+    """The rule's SQL and bound parameters; the text is cached per rule checksum, dialect, subset size and
+    source (a feature snapshot table, or None to derive the features from the registry)."""
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     params = params_for(as_of)
     if ids is not None and len(ids) <= ID_PLACEHOLDERS:
         params.update({f"e{i}": eid for i, eid in enumerate(ids)})
     cacheable = bool(spec.checksum) and (ids is None or len(ids) <= ID_PLACEHOLDERS)
-    key = (spec.checksum, dialect, None if ids is None else len(ids))
+    key = (spec.checksum, dialect, None if ids is None else len(ids), source)
     if cacheable and key in _CACHE:
         sql, cols = _CACHE[key]
         return Statement(sql, params, cols)
-    tree, col_list = rule_query(spec, dialect, ids)
+    tree, col_list = rule_query(spec, dialect, ids, source)
     sql, cols = render(tree, dialect), tuple(col_list)
     if cacheable:
         if len(_CACHE) > 512:
@@ -461,13 +556,13 @@ def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
     return Statement(sql, params, cols)
 
 
-def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date) -> Statement:
+def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source: str | None = None) -> Statement:
     """Counts by region: passed, failed, unknown, total — aggregated in the database."""
-    key = (spec.checksum, dialect, "preview")
+    key = (spec.checksum, dialect, "preview", source)
     cols = ("region_code", "passed", "failed", "unknown", "total")
     if spec.checksum and key in _CACHE:
         return Statement(_CACHE[key][0], params_for(as_of), cols)
-    tree, _cols = rule_query(spec, dialect)
+    tree, _cols = rule_query(spec, dialect, None, source)
     with_ = tree.args.get("with_") or tree.args.get("with")
     tree.set("with_" if "with_" in tree.args else "with", None)
     outcome = column("outcome", "r")
@@ -495,3 +590,73 @@ def transpile_check(sql: str, dialect: str) -> None:
     """Parse generated SQL back with sqlglot (used by tests for Spark and Trino output)."""
     parsed = sqlglot.parse(sql, read=DIALECTS[dialect])  # type: ignore[arg-type]
     assert len(parsed) == 1 and isinstance(parsed[0], exp.Select)
+
+
+# -- stored results, set-based ------------------------------------------------------------------
+
+def _json_object(pairs: list[tuple[str, str]], dialect: str) -> str:
+    """A JSON object from (key, SQL value) pairs; keys are validated ids ([a-z][a-z0-9_]*), values SQL.
+
+    SQLite: json_object (≤ 127 arguments, so longer objects continue with json_insert, which keeps nulls);
+    PostgreSQL: jsonb_build_object (≤ 100 arguments) chunks joined with ||."""
+    for key, _v in pairs:
+        assert NAME_RE.match(key.lstrip("_")), key
+    if dialect == "sqlite":
+        head, rest = pairs[:60], pairs[60:]
+        sql = "json_object(" + ", ".join(f"'{k}', {v}" for k, v in head) + ")"
+        for start in range(0, len(rest), 60):
+            chunk = rest[start:start + 60]
+            sql = f"json_insert({sql}, " + ", ".join(f"'$.{k}', {v}" for k, v in chunk) + ")"
+        return sql
+    if dialect == "postgres":
+        parts = ["jsonb_build_object(" + ", ".join(f"'{k}', {v}" for k, v in pairs[i:i + 50]) + ")"
+                 for i in range(0, max(len(pairs), 1), 50)]
+        return " || ".join(parts) if pairs else "'{}'::jsonb"
+    raise ValueError(f"results are stored on sqlite and postgres, not {dialect}")
+
+
+def _json_bool(col: str, dialect: str) -> str:
+    if dialect == "sqlite":
+        return f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} THEN json('true') ELSE json('false') END"
+    return col
+
+
+def _tri_sql(col: str) -> str:
+    return f"CASE WHEN {col} IS NULL THEN 'unknown' WHEN {col} THEN 'pass' ELSE 'fail' END"
+
+
+def store_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
+                    source: str | None = None) -> Statement:
+    """SELECT evaluation_id, enterprise_id, outcome, score, subscores, criteria, values — the stored result
+    of every enterprise, built in the database (JSON included) as `evaluate.payload` builds it in Python;
+    the evaluation id is the bound parameter `evaluation`."""
+    inner = statement(spec, dialect, as_of, enterprise_ids, source)
+    key = (spec.checksum, dialect, "store", None if enterprise_ids is None else len(set(enterprise_ids)), source)
+    cols = ("evaluation_id", "enterprise_id", "outcome", "score", "subscores", "criteria", "values")
+    params = {**inner.params, "evaluation": None}
+    if spec.checksum and key in _CACHE:
+        return Statement(_CACHE[key][0], params, cols)
+    types = {f"f_{code}": F.FEATURES[code].type for code in spec.features}
+    criteria = []
+    for cr in spec.criteria:
+        criteria.append((cr.id, "'manual'" if cr.manual else _tri_sql(f"r.c_{cr.id}")))
+    criteria += [(ind.id, f"r.p_{ind.id}") for ind in spec.indicators]
+    subscores = [(d.id, _json_object([("value", f"r.d_{d.id}"), ("lo", f"r.d_{d.id}_lo"), ("hi", f"r.d_{d.id}_hi")],
+                                     dialect)) for d in spec.dimensions]
+    if spec.indicators:
+        subscores.append(("_score", _json_object([("lo", "r.score_lo"), ("hi", "r.score_hi")], dialect)))
+    values = []
+    for code in sorted(spec.features):
+        col, typ = f"r.f_{code}", types[f"f_{code}"]
+        if typ == F.Type.BOOL:
+            values.append((code, _json_bool(col, dialect)))
+        elif typ == F.Type.DATE and dialect == "postgres":
+            values.append((code, f"to_char({col}, 'YYYY-MM-DD')"))
+        else:
+            values.append((code, col))
+    outcome = "CASE WHEN r.outcome IS NULL THEN 'unknown' WHEN r.outcome THEN 'pass' ELSE 'fail' END"
+    sql = (f"SELECT %(evaluation)s, r.enterprise_id, {outcome}, r.score, {_json_object(subscores, dialect)}, "  # noqa: S608
+           f"{_json_object(criteria, dialect)}, {_json_object(values, dialect)} FROM ({inner.sql}) r")
+    if spec.checksum:
+        _CACHE[key] = (sql, cols)
+    return Statement(sql, params, cols)

@@ -1,9 +1,16 @@
 """Run a rule in the database, store per-enterprise results, explain one result, preview a draft.
 
-    evaluate_rule("innovative_sme", as_of)            → Evaluation (stored, bulk inserts)
+    evaluate_rule("innovative_sme", as_of)            → Evaluation (results stored with one INSERT … SELECT)
+    evaluate_rules(["innovative_sme", …], as_of)      → Evaluations sharing one feature snapshot
+    reevaluate_enterprises(ids)                       → the rules in force today, for a few enterprises
+    latest_results(rule_code, enterprise_ids)         → the newest stored result per enterprise
     run(spec, as_of, enterprise_ids=None)             → rows (one SQL statement, nothing stored)
     explain(spec, row)                                → every criterion with value, threshold, result
-    preview(spec, as_of)                              → counts by region (aggregated in SQL)
+    preview(spec, as_of)                              → counts by region (aggregated in SQL, on the snapshot)
+
+A whole-base evaluation reads a feature snapshot (`snapshot.py`: every feature of every enterprise for the
+date, materialised once); an evaluation of listed enterprises derives their features from the registry
+directly, so it always sees the latest data.
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
 
 from . import features as F
-from .compiler import dialect_for, preview_statement, statement
+from . import snapshot as snapshots
+from .compiler import dialect_for, preview_statement, statement, store_statement
 from .language import Type
-from .models import Evaluation, EvaluationResult, Outcome, Rule, RuleVersion
+from .models import Evaluation, EvaluationResult, FeatureSnapshot, Outcome, Rule, RuleVersion
 from .rulefile import RuleSpec, load_rule
 
 BATCH = 5000
@@ -61,9 +71,14 @@ def _normalize(value: Any, typ: Type | None) -> Any:
     return value
 
 
-def run(spec: RuleSpec, as_of: datetime.date, enterprise_ids: Iterable[int] | None = None) -> list[dict]:
-    """Evaluate in the database with one statement; rows keyed like pyeval.evaluate_rule."""
-    stmt = statement(spec, dialect_for(connection.vendor), as_of, enterprise_ids)
+def run(spec: RuleSpec, as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
+        snapshot: FeatureSnapshot | None = None) -> list[dict]:
+    """Evaluate in the database with one statement; rows keyed like pyeval.evaluate_rule. With `snapshot`
+    (a ready FeatureSnapshot of the same date) the features are read from it."""
+    if snapshot is not None and snapshot.as_of != as_of:
+        raise ValueError(f"快照日期 {snapshot.as_of} 与评价日期 {as_of} 不一致")
+    stmt = statement(spec, dialect_for(connection.vendor), as_of, enterprise_ids,
+                     snapshot.table if snapshot is not None else None)
     types = column_types(spec)
     # SQLite returns 0/1 for logical values and text for dates; numbers are already doubles everywhere.
     sqlite = connection.vendor == "sqlite"
@@ -116,60 +131,104 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
-@transaction.atomic
 def evaluate_rule(rule_code: str | RuleVersion, as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
-                  user=None) -> Evaluation:
+                  user=None, *, snapshot: FeatureSnapshot | None = None, reuse_snapshot: bool = False,
+                  trigger: str = "manual") -> Evaluation:
+    """Evaluate a rule version (the one in force on `as_of` when given a code) and store every result.
+
+    Whole base: the features come from a feature snapshot — `snapshot` if given, the current one of the
+    date when `reuse_snapshot`, otherwise a fresh one is built (so the evaluation sees the registry as it
+    is now). Listed enterprises (`enterprise_ids`): features derived from the registry directly.
+    Results are written by one INSERT … SELECT (JSON built in the database), then counted."""
     version = rule_code if isinstance(rule_code, RuleVersion) else version_for(rule_code, as_of)
-    spec = load_rule(version.text)
-    ids = None if enterprise_ids is None else list(enterprise_ids)
+    ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     started = time.perf_counter()
-    stmt = statement(spec, dialect_for(connection.vendor), as_of, ids)
-    rows = run(spec, as_of, ids)
+    if ids is None and snapshot is None:
+        snapshot = snapshots.ensure(as_of) if reuse_snapshot else snapshots.build(as_of)
+    with transaction.atomic():
+        return _evaluate(version, as_of, ids, user, snapshot if ids is None else None, trigger, started)
+
+
+def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None, user,
+              snapshot: FeatureSnapshot | None, trigger: str, started: float) -> Evaluation:
+    spec = load_rule(version.text)
+    dialect = dialect_for(connection.vendor)
+    source = snapshot.table if snapshot is not None else None
+    stmt = statement(spec, dialect, as_of, ids, source)
+    store = store_statement(spec, dialect, as_of, ids, source)
     evaluation = Evaluation.objects.create(
-        rule_version=version, as_of=as_of, dialect=dialect_for(connection.vendor), subset=ids is not None,
-        sql_checksum=hashlib.sha256(stmt.sql.encode()).hexdigest(), triggered_by=user)
-    counts = {Outcome.PASS: 0, Outcome.FAIL: 0, Outcome.UNKNOWN: 0}
-    writer = _ResultWriter(evaluation.pk)
-    for row in rows:
-        data = payload(spec, row)
-        counts[data["outcome"]] += 1
-        writer.add(row["enterprise_id"], data)
-    writer.flush()
-    evaluation.enterprise_count = len(rows)
-    evaluation.pass_count, evaluation.fail_count = counts[Outcome.PASS], counts[Outcome.FAIL]
-    evaluation.unknown_count = counts[Outcome.UNKNOWN]
+        rule_version=version, as_of=as_of, dialect=dialect, subset=ids is not None, snapshot=snapshot,
+        sql_checksum=hashlib.sha256(stmt.sql.encode()).hexdigest(), triggered_by=user, trigger=trigger)
+    meta = EvaluationResult._meta
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(meta.get_field(n).column) for n in ("evaluation", "enterprise", "outcome", "score",
+                                                             "subscores", "criteria", "values"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) {store.sql}",  # noqa: S608
+                       {**store.params, "evaluation": evaluation.pk})
+    counts = dict(EvaluationResult.objects.filter(evaluation=evaluation).values("outcome")
+                  .annotate(n=Count("id")).values_list("outcome", "n"))
+    evaluation.pass_count = counts.get(Outcome.PASS, 0)
+    evaluation.fail_count = counts.get(Outcome.FAIL, 0)
+    evaluation.unknown_count = counts.get(Outcome.UNKNOWN, 0)
+    evaluation.enterprise_count = sum(counts.values())
     evaluation.duration_ms = int((time.perf_counter() - started) * 1000)
-    evaluation.save()
+    evaluation.save(update_fields=["pass_count", "fail_count", "unknown_count", "enterprise_count", "duration_ms"])
     return evaluation
 
 
-class _ResultWriter:
-    """Multi-row inserts of results (executemany); names from `_meta`, values bound, JSON adapted by Django."""
+def evaluate_rules(rule_codes: Iterable[str | RuleVersion], as_of: datetime.date, user=None, *,
+                   snapshot: FeatureSnapshot | None = None, trigger: str = "batch") -> list[Evaluation]:
+    """Evaluate several rules over the whole base on one date, sharing one freshly built feature snapshot
+    (or the one given). Each rule is its own transaction and Evaluation."""
+    snap = snapshot or snapshots.build(as_of)
+    return [evaluate_rule(code, as_of, user=user, snapshot=snap, trigger=trigger) for code in rule_codes]
 
-    def __init__(self, evaluation_id: int):
-        meta = EvaluationResult._meta
-        qn = connection.ops.quote_name
-        self.fields: list[Any] = [meta.get_field(n) for n in ("evaluation", "enterprise", "outcome", "score",
-                                                                "subscores", "criteria", "values")]
-        cols = ", ".join(qn(f.column) for f in self.fields)
-        self.sql = f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(self.fields))})"  # noqa: S608
-        self.evaluation_id = evaluation_id
-        self.json = self.fields[4]
-        self.batch: list[tuple] = []
 
-    def add(self, enterprise_id: int, data: dict) -> None:
-        adapt = self.json.get_db_prep_value
-        self.batch.append((self.evaluation_id, enterprise_id, data["outcome"], data["score"],
-                           adapt(data["subscores"], connection), adapt(data["criteria"], connection),
-                           adapt(data["values"], connection)))
-        if len(self.batch) >= BATCH:
-            self.flush()
+def rules_in_force(day: datetime.date | None = None, codes: Iterable[str] | None = None) -> list[RuleVersion]:
+    """The version in force on `day` (default today) of every loaded rule (or of the given codes)."""
+    day = day or timezone.localdate()
+    rules = Rule.objects.all() if codes is None else Rule.objects.filter(code__in=list(codes))
+    return [v for v in (rule.version_on(day) for rule in rules.order_by("code")) if v is not None]
 
-    def flush(self) -> None:
-        if self.batch:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.batch)
-            self.batch = []
+
+def reevaluate_enterprises(enterprise_ids: Iterable[int], as_of: datetime.date | None = None,
+                           codes: Iterable[str] | None = None, trigger: str = "edit") -> list[Evaluation]:
+    """Re-evaluate a few enterprises with the rules in force on `as_of` (default today) that have been
+    evaluated before (or the given rule codes), storing a subset Evaluation per rule. This is what the
+    after-commit hook runs after a registry edit (`signals.py`)."""
+    ids = sorted({int(i) for i in enterprise_ids})
+    as_of = as_of or timezone.localdate()
+    if not ids:
+        return []
+    versions = rules_in_force(as_of, codes)
+    if codes is None:
+        evaluated = set(Evaluation.objects.filter(rule_version__rule__in=[v.rule_id for v in versions])
+                        .values_list("rule_version__rule_id", flat=True).distinct())
+        versions = [v for v in versions if v.rule_id in evaluated]
+    started = time.perf_counter()
+    out = []
+    for version in versions:
+        with transaction.atomic():
+            out.append(_evaluate(version, as_of, ids, None, None, trigger, started))
+        started = time.perf_counter()
+    return out
+
+
+def latest_results(rule_code: str, enterprise_ids: Iterable[int] | None = None,
+                   as_of: datetime.date | None = None) -> dict[int, EvaluationResult]:
+    """The newest stored result per enterprise for a rule (whole-base and subset evaluations alike,
+    optionally only evaluations on `as_of`), keyed by enterprise id."""
+    qs = EvaluationResult.objects.filter(evaluation__rule_version__rule__code=rule_code)
+    if enterprise_ids is not None:
+        qs = qs.filter(enterprise_id__in=list(enterprise_ids))
+    if as_of is not None:
+        qs = qs.filter(evaluation__as_of=as_of)
+    out: dict[int, EvaluationResult] = {}
+    for result in qs.select_related("evaluation").order_by("enterprise_id", "-evaluation__started_at",
+                                                           "-evaluation_id"):
+        out.setdefault(result.enterprise_id, result)
+    return out
 
 
 # -- explanation -------------------------------------------------------------------------------
@@ -214,11 +273,15 @@ def explain(spec: RuleSpec, row: dict) -> dict:
 
 # -- preview -----------------------------------------------------------------------------------
 
-def preview(spec: RuleSpec | str, as_of: datetime.date) -> list[dict]:
-    """How many enterprises would pass a (draft) rule, per county region; aggregated in the database."""
+def preview(spec: RuleSpec | str, as_of: datetime.date, snapshot: FeatureSnapshot | bool | None = True) -> list[dict]:
+    """How many enterprises would pass a (draft) rule, per county region; aggregated in the database.
+
+    Reads the current feature snapshot of the date (built on first use; kept fresh by the after-commit
+    hook); `snapshot=False` derives the features from the registry instead, or pass a FeatureSnapshot."""
     if isinstance(spec, str):
         spec = load_rule(spec)
-    stmt = preview_statement(spec, dialect_for(connection.vendor), as_of)
+    snap = snapshots.ensure(as_of) if snapshot is True else (snapshot or None)
+    stmt = preview_statement(spec, dialect_for(connection.vendor), as_of, snap.table if snap else None)
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()

@@ -116,6 +116,43 @@ class RuleVersion(models.Model):
         return load_rule(self.text)
 
 
+class FeatureSnapshot(models.Model):
+    """Every catalogue feature of every enterprise for one evaluation date, materialised once and shared
+    by all rules evaluated on that date and by the live preview (see `snapshot.py`).
+
+    The rows live in an engine-managed table (`table`: one column per feature, `f_<code>`), built set-based
+    with one INSERT … SELECT; this model is its registry. A snapshot is a cache of the registry as of its
+    build, kept fresh by the after-commit hook (`signals.py`) for single-enterprise edits; results copy the
+    values they used, so dropping a snapshot never loses an audit trail.
+    """
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "生成中"
+        READY = "ready", "可用"
+        STALE = "stale", "已过期"
+
+    as_of = models.DateField("评价日期")
+    catalogue = models.CharField("特征目录校验和", max_length=64)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.BUILDING)
+    enterprise_count = models.PositiveIntegerField("企业数", default=0)
+    feature_count = models.PositiveIntegerField("特征数", default=0)
+    built_at = models.DateTimeField("生成时间", default=timezone.now)
+    refreshed_at = models.DateTimeField("最近局部刷新", null=True, blank=True)
+    duration_ms = models.PositiveIntegerField("耗时（毫秒）", default=0)
+
+    class Meta:
+        ordering = ["-built_at"]
+        verbose_name = verbose_name_plural = "特征快照"
+        indexes = [models.Index(fields=["as_of", "status"])]
+
+    def __str__(self) -> str:
+        return f"特征快照 {self.as_of}（{self.get_status_display()}）"
+
+    @property
+    def table(self) -> str:
+        return f"rules_fs_{int(self.pk)}"
+
+
 class Evaluation(models.Model):
     """One run of a rule version over the base (or a subset) as of a date."""
 
@@ -133,6 +170,10 @@ class Evaluation(models.Model):
     sql_checksum = models.CharField("SQL 校验和", max_length=64, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                      verbose_name="发起人")
+    snapshot = models.ForeignKey(FeatureSnapshot, models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name="特征快照", help_text="全量评价读取的特征快照；部分企业评价直接读登记簿")
+    trigger = models.CharField("触发方式", max_length=20, default="manual",
+                               help_text="manual 手动 / batch 批量 / edit 登记簿修改后自动 / import 导入后自动")
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,0 +1,165 @@
+"""Feature snapshots: every catalogue feature of every enterprise for one evaluation date, materialised once.
+
+Most of a rule's time goes to reading each enterprise's facts of three years, its certifications and the
+latest value of each attribute, and joining them. A snapshot does that once per evaluation date, set-based
+(one CREATE TABLE and one INSERT … SELECT of `compiler.feature_query` over the whole catalogue), and every
+rule evaluated on that date — and the live preview — reads the finished features from it:
+
+    build(as_of)                   → FeatureSnapshot   (a new table rules_fs_<id>; older ones of the date go)
+    current(as_of)                 → the newest ready snapshot of the date (same catalogue), or None
+    ensure(as_of)                  → current(as_of) or build(as_of)
+    refresh(enterprise_ids)        → re-derive those enterprises' rows in every ready snapshot
+    mark_stale(as_of=None)         → snapshots no longer used by default (after bulk imports)
+    drop(snapshot)
+
+The table has one row per enterprise (`enterprise_id` primary key, `region_code`) and one column per
+feature (`f_<code>`, typed from the catalogue: double, text, boolean — 0/1 in SQLite — or date). Table
+names come from the snapshot id only; no text reaches the DDL. PostgreSQL tables are UNLOGGED (a snapshot
+is a cache: results copy the values they used). A snapshot whose catalogue checksum differs from the
+running code's is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from functools import cache
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import features as F
+from .compiler import dialect_for, feature_query, params_for, render
+from .language import Type
+from .models import FeatureSnapshot
+
+KEEP = 3  # ready snapshots kept (all dates); older tables are dropped
+_SQL_TYPES = {
+    "sqlite": {Type.NUMBER: "REAL", Type.TEXT: "TEXT", Type.BOOL: "INTEGER", Type.DATE: "TEXT"},
+    "postgres": {Type.NUMBER: "double precision", Type.TEXT: "text", Type.BOOL: "boolean", Type.DATE: "date"},
+}
+
+
+@cache
+def catalogue_checksum() -> str:
+    """Changes whenever a feature's definition, type or the base columns change."""
+    text = "\n".join(f"{f.code}|{f.type.value}|{f.definition}" for f in F.FEATURES.values())
+    text += "\n" + "\n".join(f"{c.code}|{c.kind}|{c.field}|{c.year_offset}|{c.default}" for c in F.BASE_COLUMNS.values())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def feature_codes() -> list[str]:
+    return sorted(F.FEATURES)
+
+
+def _dialect() -> str:
+    return dialect_for(connection.vendor)
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _create_table(table: str) -> None:
+    dialect = _dialect()
+    types = _SQL_TYPES[dialect]
+    key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "bigint PRIMARY KEY"
+    cols = [f"enterprise_id {key}", f"region_code {types[Type.TEXT]}"]
+    cols += [f"{_qn('f_' + code)} {types[F.FEATURES[code].type]}" for code in feature_codes()]
+    unlogged = "UNLOGGED " if dialect == "postgres" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_qn(table)}")
+        cursor.execute(f"CREATE {unlogged}TABLE {_qn(table)} ({', '.join(cols)})")
+
+
+def _insert(table: str, as_of, enterprise_ids: list[int] | None = None) -> int:
+    dialect = _dialect()
+    tree, cols = feature_query(feature_codes(), dialect, enterprise_ids)
+    params = params_for(as_of)
+    if enterprise_ids is not None:
+        from .compiler import ID_PLACEHOLDERS
+
+        if len(enterprise_ids) <= ID_PLACEHOLDERS:
+            params.update({f"e{i}": eid for i, eid in enumerate(sorted(set(enterprise_ids)))})
+    sql = f"INSERT INTO {_qn(table)} ({', '.join(_qn(c) for c in cols)}) {render(tree, dialect)}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def build(as_of) -> FeatureSnapshot:
+    """Materialise every feature of every enterprise for `as_of` (one INSERT … SELECT)."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        snap = FeatureSnapshot.objects.create(as_of=as_of, catalogue=catalogue_checksum(),
+                                              feature_count=len(F.FEATURES))
+        _create_table(snap.table)
+        count = _insert(snap.table, as_of)
+        if _dialect() == "postgres":
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE INDEX {_qn(snap.table + '_region')} ON {_qn(snap.table)} (region_code)")
+                cursor.execute(f"ANALYZE {_qn(snap.table)}")
+        snap.status = FeatureSnapshot.Status.READY
+        snap.enterprise_count = max(count, 0)
+        snap.built_at = timezone.now()
+        snap.duration_ms = int((time.perf_counter() - started) * 1000)
+        snap.save()
+    _prune(keep=snap)
+    return snap
+
+
+def current(as_of) -> FeatureSnapshot | None:
+    return (FeatureSnapshot.objects.filter(as_of=as_of, status=FeatureSnapshot.Status.READY,
+                                           catalogue=catalogue_checksum()).order_by("-built_at", "-id").first())
+
+
+def ensure(as_of) -> FeatureSnapshot:
+    return current(as_of) or build(as_of)
+
+
+def refresh(enterprise_ids: Iterable[int]) -> int:
+    """Re-derive the given enterprises' rows in every ready snapshot (a deleted enterprise loses its row,
+    a new one gains it). Returns the number of snapshots touched."""
+    ids = sorted({int(i) for i in enterprise_ids})
+    if not ids:
+        return 0
+    snaps = list(FeatureSnapshot.objects.filter(status=FeatureSnapshot.Status.READY, catalogue=catalogue_checksum()))
+    for snap in snaps:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start:start + 500]
+                    cursor.execute(f"DELETE FROM {_qn(snap.table)} WHERE enterprise_id IN "  # noqa: S608
+                                   f"({', '.join(['%s'] * len(chunk))})", chunk)
+            for start in range(0, len(ids), 5000):
+                _insert(snap.table, snap.as_of, ids[start:start + 5000])
+            FeatureSnapshot.objects.filter(pk=snap.pk).update(refreshed_at=timezone.now())
+    return len(snaps)
+
+
+def mark_stale(as_of=None) -> int:
+    qs = FeatureSnapshot.objects.filter(status=FeatureSnapshot.Status.READY)
+    if as_of is not None:
+        qs = qs.filter(as_of=as_of)
+    return qs.update(status=FeatureSnapshot.Status.STALE)
+
+
+def drop(snap: FeatureSnapshot) -> None:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_qn(snap.table)}")
+        snap.delete()
+
+
+def _prune(keep: FeatureSnapshot) -> None:
+    """Drop older snapshots of the same date, stale ones and all but the newest KEEP ready ones."""
+    others = FeatureSnapshot.objects.exclude(pk=keep.pk)
+    doomed = list(others.filter(as_of=keep.as_of)) + list(others.exclude(status=FeatureSnapshot.Status.READY))
+    ready = list(others.filter(status=FeatureSnapshot.Status.READY).exclude(as_of=keep.as_of)
+                 .order_by("-built_at", "-id"))
+    doomed += ready[KEEP - 1:]
+    for snap in {s.pk: s for s in doomed}.values():
+        if snap.status == FeatureSnapshot.Status.BUILDING and (timezone.now() - snap.built_at).total_seconds() < 3600:
+            continue  # another process may be building it
+        drop(snap)
