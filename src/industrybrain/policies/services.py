@@ -135,7 +135,10 @@ def review_listed(case: Case, user: Any, keep: bool, reason: str = "", token: st
 
     def apply(locked: Case, req: TransitionRequest, row: Transition) -> None:
         if keep:
-            locked.publicity_ends_on = calendar.add_working_days(day, locked.policy.publicity_days)
+            try:
+                locked.publicity_ends_on = calendar.add_working_days(day, locked.policy.publicity_days)
+            except calendar.UnknownCalendarYear as exc:
+                raise ActionError([str(exc)]) from None
         locked.decided_on = day
 
     return _move(case, user, CaseState.PUBLICITY if keep else CaseState.REMOVED, reason=reason, token=token,
@@ -185,6 +188,7 @@ def start_application(policy: Policy, user: Any, today: dt.date | None = None) -
         with transaction.atomic():
             return Case.objects.create(
                 policy=policy, enterprise_id=user.enterprise_id, mode=policy.mode, state=CaseState.DRAFT,
+                department_id=policy.department_id,  # the executing department accepts (受理)
                 state_entered_on=_today(today), amount_requested=Decimal(snap["amount"]) if snap["amount"] else None,
                 snapshot=snap, application_data={"values": snap["values"]}, materials=materials)
     except IntegrityError:
@@ -205,7 +209,7 @@ def submit(case: Case, user: Any, token: str = "", today: dt.date | None = None)
 
 
 def withdraw(case: Case, user: Any, reason: str = "", token: str = "", today: dt.date | None = None) -> TransitionResult:
-    if case.state == CaseState.DRAFT:
+    if Case.objects.filter(pk=case.pk, state=CaseState.DRAFT).exists():
         reason = reason or "放弃申请"
     return _move(case, user, CaseState.WITHDRAWN, reason=reason, token=token, today=today)
 
@@ -216,12 +220,23 @@ def accept(case: Case, user: Any, token: str = "", today: dt.date | None = None)
 
     def apply(locked: Case, req: TransitionRequest, row: Transition) -> None:
         locked.accepted_on = day
-        locked.due_on = calendar.add_working_days(day, locked.policy.decision_working_days)
+        locked.due_on = _due_on(locked)
         locked.review_step = 0
         locked.department = locked.policy.reviewer_chain()[0]
         locked.snapshot = snapshot(locked.policy, locked.enterprise_id)
 
     return _move(case, user, CaseState.REVIEWING, token=token, today=day, expected=CaseState.SUBMITTED, apply=apply)
+
+
+def _due_on(case: Case) -> dt.date | None:
+    """accepted_on + decision_working_days working days; None while the calendar of a year it reaches is
+    not loaded (the clock refuses to guess; `deadline_of` fills it in once the year is loaded)."""
+    if case.accepted_on is None:
+        return None
+    try:
+        return calendar.add_working_days(case.accepted_on, case.policy.decision_working_days)
+    except calendar.UnknownCalendarYear:
+        return None
 
 
 def refuse_acceptance(case: Case, user: Any, reason: str, token: str = "", today: dt.date | None = None) -> TransitionResult:
@@ -430,6 +445,11 @@ def deadline_of(case: Case) -> dt.date | None:
     """The working-day deadline of the case's current state (None: no clock)."""
     if case.is_final:
         return None
+    if case.due_on is None and case.accepted_on is not None:
+        due = _due_on(case)
+        if due is not None:
+            Case.objects.filter(pk=case.pk).update(due_on=due)
+            case.due_on = due
     if case.state == CaseState.REVIEWING:
         return case.due_on
     if case.state == CaseState.PUBLICITY:
