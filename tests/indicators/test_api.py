@@ -91,3 +91,11 @@ def test_reference_values_and_targets(cube, roles):
                                    year=2023, target_growth_pct=Decimal("6"))
     assert client_for(roles["county"]).get(BASE + "indicator-targets/").json()["results"] == []
     assert len(client_for(roles["province"]).get(BASE + "indicator-targets/").json()["results"]) == 1
+
+
+def test_schema_of_the_indicators_api_builds_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--urlconf", "tests.indicators.api_urls", "--validate", "--fail-on-warn",
+                 "--file", str(tmp_path / "schema.yaml"))
+    assert "/api-indicators/indicator-values/" in (tmp_path / "schema.yaml").read_text()

@@ -60,7 +60,10 @@ def unit_factor(indicator: Indicator) -> float:
 
 
 def load_facts(field: str, years: Iterable[int]) -> pl.DataFrame:
-    """Monthly facts of one field for the given years: enterprise_id, region_id, year, month, v (float)."""
+    """Monthly facts of one field for the given years: enterprise_id, region_id, year, month, v.
+
+    `v` is in hundredths of the fact's unit as an integer (the facts are DECIMAL(16,2)), so that every sum
+    is exact and a rerun on unchanged data gives identical figures whatever order polars adds in."""
     if field not in ("value_added", "output", "electricity"):
         raise ValueError(f"unknown monthly fact field {field!r}")
     qs = (MonthlyFact.objects.filter(year__in=list(years), **{f"{field}__isnull": False})
@@ -75,8 +78,9 @@ def load_facts(field: str, years: Iterable[int]) -> pl.DataFrame:
             rows = cursor.fetchmany(FETCH)
             if not rows:
                 break
-            frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+            frames.append(pl.DataFrame(rows, schema=schema, orient="row")
+                          .with_columns((pl.col("v") * 100).round().cast(pl.Int64)))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema).with_columns(pl.col("v").cast(pl.Int64))
 
 
 def region_ancestors() -> pl.DataFrame:
@@ -151,9 +155,8 @@ def derive_year(indicator: Indicator, year: int, facts: pl.DataFrame | None = No
         ancestors = region_ancestors()
     read = time.perf_counter()
     frame = derive_frame(facts, year, ancestors)
-    factor = unit_factor(indicator)
-    if factor != 1.0:
-        frame = frame.with_columns(pl.col("month_value") * factor, pl.col("ytd_value") * factor)
+    factor = unit_factor(indicator) / 100  # v is in hundredths of the fact's unit (load_facts)
+    frame = frame.with_columns(pl.col("month_value") * factor, pl.col("ytd_value") * factor)
     computed = time.perf_counter()
     items = [
         Figure(indicator_id=indicator.pk, region_id=r["region_id"], year=year, month=r["month"],
