@@ -21,6 +21,10 @@ ALIASES = {
     "worker": "ib_worker",
     "projects": "ib_projects",
     "rules": "ib_rules",
+    "bulletin": "ib_bulletin",
+    "indicators": "ib_indicators",
+    "cultivation": "ib_cultivation",
+    "policies": "ib_policies",
 }
 
 

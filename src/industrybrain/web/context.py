@@ -19,13 +19,20 @@ class NavItem:
         return reverse(self.url_name)
 
 
+OFFICERS = frozenset({"province_officer", "city_officer", "county_officer", "administrator"})
+GOVERNMENT = OFFICERS | {"department_reviewer", "steward"}
+ENTERPRISE = frozenset({"enterprise_user"})
+
 MODULES: tuple[NavItem, ...] = (
     NavItem(gettext_noop("首页"), "home", "house"),
     NavItem(gettext_noop("企业库"), "registry:enterprise-list", "building"),
+    NavItem(gettext_noop("运行监测"), "monitoring:bulletin", "graph-up", GOVERNMENT),
+    NavItem(gettext_noop("梯度培育"), "cultivation:ladder", "bar-chart-steps", GOVERNMENT),
+    NavItem(gettext_noop("培育自评"), "cultivation:self-assessment", "clipboard-check", ENTERPRISE),
+    NavItem(gettext_noop("惠企政策"), "policies:policy-list", "gift", GOVERNMENT),
+    NavItem(gettext_noop("我的政策"), "policies:my-policies", "gift", ENTERPRISE),
     NavItem(gettext_noop("重大项目"), "projects:project-list", "kanban"),
-    NavItem(gettext_noop("项目预警"), "projects:alert-list", "exclamation-triangle"),
-    NavItem(gettext_noop("数据导入"), "core:import-list", "upload",
-            frozenset({"province_officer", "city_officer", "county_officer", "administrator"})),
+    NavItem(gettext_noop("数据导入"), "core:import-list", "upload", OFFICERS),
     NavItem(gettext_noop("工作日历"), "core:calendar", "calendar3"),
 )
 
