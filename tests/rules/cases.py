@@ -24,12 +24,16 @@ def case_files() -> list[Path]:
 
 
 def rule_files() -> list[Path]:
-    return sorted(p for p in LIBRARY.rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
+    return sorted(p for p in LIBRARY.rglob("*.yaml")
+                  if not p.name.endswith(".cases.yaml") and p.parent.name != "provinces")
 
 
 def load_cases(path: Path) -> tuple[RuleSpec, dict, list[dict]]:
+    from industrybrain.rules.loader import apply_province
+
     suite = yaml.safe_load(path.read_text(encoding="utf-8"))
-    spec = load_rule((path.parent / suite["rule"]).read_text(encoding="utf-8"))
+    text = (path.parent / suite["rule"]).read_text(encoding="utf-8")
+    spec = load_rule(apply_province(text, suite.get("province")))
     return spec, suite, suite["cases"]
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from industrybrain.rules import evaluate as ev
-from industrybrain.rules.loader import LIBRARY, load_library, load_text
+from industrybrain.rules.loader import LIBRARY, library_files, load_library, load_text
 from industrybrain.rules.models import Evaluation, EvaluationResult, Rule
 from industrybrain.rules.rulefile import RuleFileError
 from tests.rules.cases import build_enterprise, load_cases
@@ -42,15 +42,52 @@ def run(*args) -> str:
 
 
 def test_library_loads_idempotently(library):
-    assert Rule.objects.filter(code__in=["innovative_sme", "srdi_sme"]).count() == 2
+    assert Rule.objects.filter(code__in=["innovative_sme", "srdi_sme", "little_giant", "single_champion"]).count() == 4
     assert {r.status for r in load_library()} == {"unchanged"}
 
 
 def test_version_in_force_follows_validity_dates(library):
+    # 工信部企业〔2026〕2号 in force from 2026-04-01 (tiers.md §3A)
     assert ev.version_for("srdi_sme", datetime.date(2026, 3, 31)).version == "2022.1"
-    with pytest.raises(ev.RuleNotFound, match="没有生效的版本"):
-        ev.version_for("srdi_sme", datetime.date(2026, 4, 1))  # 工信部企业〔2026〕2号 from 2026-04-01
+    assert ev.version_for("srdi_sme", datetime.date(2026, 4, 1)).version == "2026.1"
+    assert ev.version_for("little_giant", datetime.date(2024, 12, 31)).version == "2022.1"
+    assert ev.version_for("little_giant", datetime.date(2025, 1, 1)).version == "2025.1"  # 工信厅企业函〔2025〕190号
+    assert ev.version_for("little_giant", datetime.date(2026, 3, 31)).version == "2025.1"
+    assert ev.version_for("little_giant", datetime.date(2026, 4, 1)).version == "2026.1"
+    assert ev.version_for("single_champion", datetime.date(2026, 4, 1)).version == "2023.1"
     assert ev.version_for("innovative_sme", datetime.date(2026, 4, 1)).version == "2022.1"  # 附件1 still used
+    with pytest.raises(ev.RuleNotFound, match="没有生效的版本"):
+        ev.version_for("srdi_sme", datetime.date(2022, 5, 31))
+
+
+def test_evaluation_switches_version_on_2026_04_01(library):
+    """The same enterprise, evaluated the day before and the day the 2026 measures take effect."""
+    _spec, suite, _ = load_cases(LIBRARY / "tiers" / "srdi_sme_2026.cases.yaml")
+    ent = build_enterprise(suite["base"], datetime.date(2026, 1, 1))
+    before = ev.evaluate_rule("srdi_sme", datetime.date(2026, 3, 31), [ent.pk])
+    after = ev.evaluate_rule("srdi_sme", datetime.date(2026, 4, 1), [ent.pk])
+    assert (before.rule_version.version, after.rule_version.version) == ("2022.1", "2026.1")
+    assert set(EvaluationResult.objects.get(evaluation=after).criteria) >= {"c1", "c5", "c6"}
+    assert "x13" in EvaluationResult.objects.get(evaluation=before).criteria
+
+
+def test_province_indicators_replace_the_characteristic_dimension():
+    from industrybrain.rules.loader import apply_province, province_configs
+    from industrybrain.rules.rulefile import load_rule
+
+    text = (LIBRARY / "tiers" / "srdi_sme_2022.yaml").read_text(encoding="utf-8")
+    assert set(province_configs()) >= {"shandong", "zhejiang"}
+    shandong = load_rule(apply_province(text, "shandong"))
+    assert shandong.version == "2022.1+shandong"
+    dim = next(d for d in shandong.dimensions if d.id == "characteristic")
+    assert dim.indicators == ("x9a", "x9b", "x9c", "x9d") and dim.max == 15
+    assert load_rule(apply_province(text, "zhejiang")).version == "2022.1+zhejiang"
+    other = (LIBRARY / "tiers" / "innovative_sme_2022.yaml").read_text(encoding="utf-8")
+    assert apply_province(other, "shandong") == other
+    with pytest.raises(RuleFileError, match="未知的省份配置"):
+        apply_province(text, "atlantis")
+    load_library(province="shandong")
+    assert ev.version_for("srdi_sme", datetime.date(2024, 1, 1)).version == "2022.1+shandong"
 
 
 def test_evaluated_version_is_immutable(three):
@@ -142,7 +179,7 @@ def test_cli_errors_are_chinese(library):
     with pytest.raises(CommandError, match="企业不存在"):
         run("explain", "innovative_sme", "--enterprise", "91330106MA0000000X")
     with pytest.raises(CommandError, match="没有生效的版本"):
-        run("evaluate", "srdi_sme", "--as-of", "2026-04-01")
+        run("evaluate", "srdi_sme", "--as-of", "2022-05-31")
 
 
 def test_cli_preview(three):
@@ -150,7 +187,7 @@ def test_cli_preview(three):
     assert "330106" in out and "耗时" in out
 
 
-@pytest.mark.parametrize("path", sorted(p for p in LIBRARY.rglob("*.yaml") if not p.name.endswith(".cases.yaml")),
+@pytest.mark.parametrize("path", library_files(),
                          ids=lambda p: p.stem)
 @pytest.mark.parametrize("dialect", ["spark", "trino", "postgres", "sqlite"])
 def test_every_shipped_rule_emits_sql_that_parses(path: Path, dialect):

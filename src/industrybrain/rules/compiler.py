@@ -216,6 +216,7 @@ class Statement:
 
 def params_for(as_of: datetime.date) -> dict:
     return {"as_of": as_of, "asof_ymd": as_of.year * 10000 + as_of.month * 100 + as_of.day,
+            "ye_ymd": (as_of.year - 1) * 10000 + 1231,
             **{f"y{n}": as_of.year - n for n in range(1, F.YEARS_BACK + 1)}}
 
 
@@ -235,9 +236,10 @@ def _ymd(col: exp.Expr, dialect: str) -> exp.Expr:
                    expression=parts[2])
 
 
-def _full_years(col: exp.Expr, dialect: str) -> exp.Expr:
-    """Whole years from a date column to the evaluation date: FLOOR((asof_ymd − ymd) / 10000)."""
-    diff = exp.Sub(this=_dbl(_ph("asof_ymd")), expression=_dbl(_ymd(col, dialect)))
+def _full_years(col: exp.Expr, dialect: str, ref: str = "asof_ymd") -> exp.Expr:
+    """Whole years from a date column to the evaluation date (or `ye_ymd`, the end of last year):
+    FLOOR((ref − ymd) / 10000)."""
+    diff = exp.Sub(this=_dbl(_ph(ref)), expression=_dbl(_ymd(col, dialect)))
     return exp.Floor(this=exp.Div(this=_p(diff), expression=_num(10000)))
 
 
@@ -333,7 +335,8 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
         for col in attr_cols:
             raw: exp.Expr = column(f"v_{col.field}", "attr")
             if col.kind == "attr_years":
-                outs.append(exp.alias_(_full_years(raw, dialect), col.code))
+                outs.append(exp.alias_(_full_years(raw, dialect, "ye_ymd" if col.year_offset else "asof_ymd"),
+                                       col.code))
                 continue
             if col.type == F.Type.BOOL:
                 raw = exp.EQ(this=raw if col.default is None else

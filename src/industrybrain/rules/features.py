@@ -79,6 +79,7 @@ CERTIFICATION_KINDS: dict[str, str] = {
     "single_champion": "制造业单项冠军企业",
     "green_factory": "绿色工厂",
     "tech_sme": "科技型中小企业",
+    "leading_enterprise": "制造业领航企业（人工认定的标签，不由规则判定）",
 }
 
 LEVELS = (("national", "国家级"), ("provincial", "省级"), ("city", "市级"), ("below", "市级以下"),
@@ -112,6 +113,23 @@ ATTRIBUTES: dict[str, Attribute] = {a.code: a for a in (
     Attribute("local_feature_score", "省定特色化指标得分", Type.NUMBER, "分",
               description="专精特新特色化指标（各省自定，满分15分）"),
     Attribute("market_share_domestic", "主导产品国内细分市场占有率", Type.NUMBER, "%"),
+    # -- 小巨人、2026办法、单项冠军、省定特色化 ----------------------------------------------------
+    Attribute("class1_ip_applied", "已实际应用并产生经济效益的Ⅰ类知识产权", Type.NUMBER, "项",
+              description="与主导产品相关、已实际应用并产生经济效益的Ⅰ类知识产权数；未登记为数据不足"),
+    Attribute("core_business_info_system", "至少1项核心业务采用信息系统支撑", Type.BOOL, default=False),
+    Attribute("developed_market_cert", "产品通过发达国家和地区认证（国际标准协会行业认证）", Type.BOOL, default=False),
+    Attribute("srdi_dev_score", "专精特新发展评价得分（本年度）", Type.NUMBER, "分",
+              description="按工信部企业〔2026〕2号评价体系得出的得分（评价系统导入）"),
+    Attribute("srdi_dev_score_prev", "专精特新发展评价得分（上一年度）", Type.NUMBER, "分"),
+    Attribute("key_industry_field", "主导产品属于本省重点产业领域", Type.BOOL, default=False,
+              description="省定特色化指标（山东示例）"),
+    Attribute("innovative_operation_score", "创新生产经营方式得分（省级评审给分，0–4）", Type.NUMBER, "分",
+              description="省定特色化指标（山东示例），由评审人员给分"),
+    Attribute("market_share_rank_level", "细分市场占有率档次（省定）", Type.TEXT, choices=(
+        ("domestic_top3", "国内占有率 >10% 或全国前三"), ("national_top10", "全国前十或本省前三"),
+        ("province_top10", "本省前十"), ("other", "其他"))),
+    Attribute("listing_progress", "有上市进展（已上市、已辅导备案或已申报）", Type.BOOL, default=False,
+              description="省定特色化指标（山东示例）"),
 )}
 
 
@@ -134,6 +152,8 @@ def _base_columns() -> dict[str, BaseColumn]:
                                                default=attr.default)
     cols["attr_years_in_niche"] = BaseColumn("attr_years_in_niche", Type.NUMBER, "attr_years",
                                              "niche_entry_date")
+    cols["attr_years_in_niche_ye"] = BaseColumn("attr_years_in_niche_ye", Type.NUMBER, "attr_years",
+                                                "niche_entry_date", year_offset=1)
     return cols
 
 
@@ -178,6 +198,8 @@ _FEATURES: list[Feature] = [
     Feature("rd_ratio_min_2y", "近2年研发费用占营业收入比重（两年中较低者）", "%", Type.NUMBER,
             "LEAST(100 * rd_expense_y1 / revenue_y1, 100 * rd_expense_y2 / revenue_y2)",
             "用于“近2年每年占比均不低于…”"),
+    Feature("rd_expense_min_2y", "近2年研发费用（两年中较低者）", "万元", Type.NUMBER,
+            "LEAST(rd_expense_y1, rd_expense_y2)", "用于“近两年研发费用每年不低于…”"),
     Feature("rd_staff_ratio_last_year", "上年度研发人员占职工总数比重", "%", Type.NUMBER,
             "100 * rd_staff_y1 / staff_y1"),
     # -- growth and structure -----------------------------------------------------------------
@@ -187,6 +209,13 @@ _FEATURES: list[Feature] = [
             f"({_growth('main_business_revenue', 1, 2)} + {_growth('main_business_revenue', 2, 3)}) / 2",
             "上年度与上上年度增长率的算术平均 [记忆：以原文口径为准]"),
     Feature("revenue_growth_last_year", "上年度营业收入增长率", "%", Type.NUMBER, _growth("revenue", 1, 2)),
+    Feature("revenue_ratio_2y", "上年度营业收入为两年前的倍数（百分比）", "%", Type.NUMBER,
+            "CASE WHEN revenue_y3 > 0 THEN 100 * revenue_y1 / revenue_y3 END",
+            "100 × 上年 ÷ 两年前（Y−2）；复合增长率 ≥ g% 等价于本值 ≥ 100 × (1 + g/100)²（≥5% ⇔ ≥110.25）；"
+            "两年前不为正时数据不足"),
+    Feature("main_business_revenue_avg_3y", "近3年主营业务收入平均值", "万元", Type.NUMBER,
+            "(main_business_revenue_y1 + main_business_revenue_y2 + main_business_revenue_y3) / 3",
+            "三年中任一年缺失时数据不足"),
     Feature("main_business_share_last_year", "上年度主营业务收入占营业收入比重", "%", Type.NUMBER,
             "100 * main_business_revenue_y1 / revenue_y1"),
     Feature("debt_ratio_last_year", "上年末资产负债率", "%", Type.NUMBER,
@@ -215,6 +244,8 @@ _FEATURES: list[Feature] = [
             "截至评价日期的整年数"),
     Feature("years_in_niche", "从事细分市场年限", "年", Type.NUMBER, "attr_years_in_niche",
             "由“进入细分市场日期”算到评价日期的整年数"),
+    Feature("years_in_niche_last_year_end", "截至上年末从事细分市场年限", "年", Type.NUMBER,
+            "attr_years_in_niche_ye", "由“进入细分市场日期”算到上年12月31日的整年数（小巨人“截至上年末”）"),
     # -- awards, financing, institutes (no record = none) -------------------------------------
     Feature("sci_award_3y", "近3年获国家级或省级科技奖励", "", Type.BOOL,
             "attr_sci_award_national_rank_3y IS NOT NULL OR attr_sci_award_provincial_rank_3y IS NOT NULL",
@@ -246,6 +277,21 @@ _FEATURES: list[Feature] = [
     Feature("standard_setting", "参与制修订标准", "", Type.BOOL, "attr_standard_setting", missing="未登记视为否"),
     Feature("local_feature_score", "省定特色化指标得分", "分", Type.NUMBER, "attr_local_feature_score"),
     Feature("market_share_domestic", "主导产品国内细分市场占有率", "%", Type.NUMBER, "attr_market_share_domestic"),
+    Feature("class1_ip_applied_count", "已应用并产生经济效益的Ⅰ类知识产权", "项", Type.NUMBER,
+            "attr_class1_ip_applied", "与主导产品相关，已实际应用并产生经济效益"),
+    Feature("core_business_info_system", "核心业务有信息系统支撑", "", Type.BOOL, "attr_core_business_info_system",
+            missing="未登记视为否"),
+    Feature("developed_market_cert", "产品通过发达国家和地区认证", "", Type.BOOL, "attr_developed_market_cert",
+            missing="未登记视为否"),
+    Feature("srdi_dev_score", "专精特新发展评价得分", "分", Type.NUMBER, "attr_srdi_dev_score"),
+    Feature("srdi_dev_score_prev", "上一年度专精特新发展评价得分", "分", Type.NUMBER, "attr_srdi_dev_score_prev"),
+    Feature("key_industry_field", "主导产品属于本省重点产业领域", "", Type.BOOL, "attr_key_industry_field",
+            missing="未登记视为否"),
+    Feature("innovative_operation_score", "创新生产经营方式得分（省级评审）", "分", Type.NUMBER,
+            "attr_innovative_operation_score"),
+    Feature("market_share_rank_level", "细分市场占有率档次", "", Type.TEXT, "attr_market_share_rank_level",
+            "domestic_top3 / national_top10 / province_top10 / other"),
+    Feature("listing_progress", "有上市进展", "", Type.BOOL, "attr_listing_progress", missing="未登记视为否"),
 ]
 _FEATURES += [
     Feature(f"has_certification_{kind}", f"持有有效的{label}称号", "", Type.BOOL, f"cert_{kind}",

@@ -183,7 +183,8 @@ def base_rows(as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
                     value = col.default
                 row[col.code] = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
             elif col.kind == "attr_years":
-                row[col.code] = _full_years(attrs.get((eid, col.field)), as_of)
+                ref = datetime.date(as_of.year - 1, 12, 31) if col.year_offset else as_of
+                row[col.code] = _full_years(attrs.get((eid, col.field)), ref)
     return rows
 
 
