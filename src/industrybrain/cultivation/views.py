@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +27,10 @@ from .models import PoolEntry, TierRun
 
 @login_required
 def ladder(request):
+    """?as_of=YYYY-MM-DD counts the certificates valid on that day (default today)."""
     day = timezone.localdate()
+    with contextlib.suppress(ValueError):
+        day = dt.date.fromisoformat(request.GET.get("as_of", "")) if request.GET.get("as_of") else day
     data = figures.ladder(request.user, day)
     return render(request, "cultivation/ladder.html", {**data, "day": day})
 
