@@ -125,3 +125,22 @@ def test_api_is_scoped(roles, matched, other_enterprises):
         items = rows["results"] if isinstance(rows, dict) else rows
         assert [r["enterprise"] for r in items] == [roles["enterprise"].enterprise_id]
         assert client.get("/api/policies/").status_code == 200
+
+
+def test_policies_of_other_provinces_are_not_shown(client, roles, policy_factory):
+    from industrybrain.core.models import Department
+
+    shanghai = policy_factory(title="上海市专项", region_id="310000", department=Department.objects.get(code="sh-jxw"))
+    hangzhou = policy_factory(title="杭州市专项", region_id="330100")
+    ningbo = policy_factory(title="宁波市专项", region_id="330200")
+    client.force_login(roles["reviewer"])  # a provincial 科技厅 reviewer: province-wide policies and its own
+    assert client.get(f"/policies/{shanghai.pk}/").status_code == 404
+    assert client.get(f"/policies/{ningbo.pk}/").status_code == 404
+    for role in ("enterprise", "county", "steward"):
+        client.force_login(roles[role])
+        assert client.get(f"/policies/{shanghai.pk}/").status_code == 404, role
+        assert client.get(f"/policies/{hangzhou.pk}/").status_code == 200, role  # 西湖区 lies in 杭州市
+        assert client.get(f"/policies/{ningbo.pk}/").status_code == 404, role
+    client.force_login(roles["province"])
+    assert client.get(f"/policies/{ningbo.pk}/").status_code == 200
+    assert client.get(f"/policies/{shanghai.pk}/edit/").status_code == 404

@@ -79,6 +79,7 @@ class Condition:
     name: str
     text: str
     node: exp.Expr
+    names: tuple[str, ...] = ()  # the features it reads, sorted (computed once, not per row)
 
 
 def _strip(node: exp.Expr) -> exp.Expr:
@@ -126,7 +127,9 @@ def describe(node: exp.Expr) -> str:
 
 
 def split_conditions(expr: Expression) -> list[Condition]:
-    return [Condition(f"c{i}", describe(node), node.sql(), node) for i, node in enumerate(_conjuncts(expr.tree), 1)]
+    return [Condition(f"c{i}", describe(node), node.sql(), node,
+                      tuple(sorted({c.name.lower() for c in node.find_all(exp.Column)})))
+            for i, node in enumerate(_conjuncts(expr.tree), 1)]
 
 
 # -- the rule -------------------------------------------------------------------------------------
@@ -337,7 +340,7 @@ def reasons(prule: PolicyRule, row: dict) -> list[dict]:
     values = {code: row.get(f"f_{code}") for code in prule.features}
     out = []
     for cond in prule.conditions:
-        names = sorted({c.name.lower() for c in cond.node.find_all(exp.Column)})
+        names = cond.names
         result = _tri(row.get(f"c_{cond.id}"))
         out.append({
             "id": cond.id, "name": cond.name, "threshold": cond.text, "result": result,

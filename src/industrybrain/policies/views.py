@@ -40,9 +40,21 @@ def is_staff_side(user: Any) -> bool:
                                            or user.role == Role.DEPARTMENT_REVIEWER))
 
 
+def _home_region(user: Any):
+    if user.role == Role.ENTERPRISE_USER:
+        return user.enterprise.region if user.enterprise_id else None
+    return user.region
+
+
 def visible_policies(user: Any) -> QuerySet[Policy]:
+    """Active policies that apply where the user is (its region and the regions above it: a county sees
+    the province's and the city's policies), plus everything its scope holds (drafts included)."""
     mine = scope(user, Policy.objects.all()).values("pk")
-    return Policy.objects.filter(Q(status=Policy.Status.ACTIVE) | Q(pk__in=mine))
+    if user.is_administrator:
+        return Policy.objects.all()
+    region = _home_region(user)
+    above = [code for code in (region.path.strip("/").split("/") if region is not None else []) if code]
+    return Policy.objects.filter(Q(status=Policy.Status.ACTIVE, region_id__in=above) | Q(pk__in=mine))
 
 
 def _policy(request, pk: int) -> Policy:
