@@ -209,7 +209,8 @@ def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] |
               candidates_only: bool = True) -> tuple[str, dict, tuple[str, ...]]:
     """One statement: the engine's rule query plus `amount_raw`, optionally only qualified and near-miss rows.
 
-    Near miss = exactly one condition FALSE and every other TRUE (no unknown)."""
+    Near miss = exactly one condition FALSE and every other TRUE (no unknown), for policies of two or more
+    conditions (missing the only condition of a one-condition policy is not "near")."""
     dialect = dialect_for(connection.vendor)
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     params = params_for(as_of)
@@ -241,10 +242,11 @@ def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] |
 
         false_count = count(lambda col: exp.Not(this=exp.Paren(this=col)))
         unknown_count = count(lambda col: exp.Is(this=col, expression=exp.Null()))
-        keep = exp.Or(this=exp.EQ(this=column("outcome", r), expression=exp.true()),
-                      expression=exp.Paren(this=exp.And(
-                          this=exp.EQ(this=false_count, expression=exp.Literal.number(1)),
-                          expression=exp.EQ(this=unknown_count, expression=exp.Literal.number(0)))))
+        keep: exp.Expr = exp.EQ(this=column("outcome", r), expression=exp.true())
+        if len(prule.conditions) >= 2:
+            keep = exp.Or(this=keep, expression=exp.Paren(this=exp.And(
+                this=exp.EQ(this=false_count, expression=exp.Literal.number(1)),
+                expression=exp.EQ(this=unknown_count, expression=exp.Literal.number(0)))))
         outer = exp.select(*[column(c, r) for c in columns]).from_(
             exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier(r)))).where(keep)
         outer.set(_with_key(outer), with_)
@@ -355,6 +357,8 @@ def outcome_of(prule: PolicyRule, row: dict) -> str | None:
     """qualified / near_miss / None (not stored)."""
     if row.get("outcome") is True:
         return "qualified"
+    if len(prule.conditions) < 2:
+        return None  # "near" a one-condition policy means nothing: it is simply not met
     results = [row.get(f"c_{c.id}") for c in prule.conditions]
     if sum(1 for r in results if r is False) == 1 and all(r is not None for r in results):
         return "near_miss"
