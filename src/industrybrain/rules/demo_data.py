@@ -42,6 +42,14 @@ def build(context: Any) -> int:
     niche_years = rng.integers(0, 8, n)
     equity = rng.integers(500, 8000, n)
     rank = rng.integers(1, 8, n)
+    # a second stream for the attributes added with the 小巨人 / 2026 / 单项冠军 / 省定特色化 rules, so the
+    # values drawn above (and the counts of the earlier rules) do not change
+    rng2 = np.random.default_rng([int(context.seed), 20262])
+    v = rng2.random((n, 10))
+    applied = rng2.choice([0, 1, 2, 3, 4, 6], n, p=[0.45, 0.2, 0.15, 0.1, 0.06, 0.04])
+    score = np.clip(rng2.normal(48, 12, n), 0, 100).round(1)
+    share = rng2.choice(["other", "province_top10", "national_top10", "domestic_top3"], n, p=[0.6, 0.25, 0.1, 0.05])
+    operation = rng2.integers(0, 5, n)
     rows: list[EnterpriseAttribute] = []
     count = 0
 
@@ -66,9 +74,33 @@ def build(context: Any) -> int:
             add(eid, "equity_financing_3y", value_number=float(equity[i]))
         if u[i, 4] < 0.02:
             add(eid, "sci_award_provincial_rank_3y", value_number=float(rank[i]))
+        _more(add, eid, v[i], int(applied[i]), float(score[i]), str(share[i]), int(operation[i]))
         if len(rows) >= BATCH:
             EnterpriseAttribute.objects.bulk_create(rows)
             count += len(rows)
             rows = []
     EnterpriseAttribute.objects.bulk_create(rows)
     return count + len(rows)
+
+
+def _more(add, eid: int, v, applied: int, score: float, share: str, operation: int) -> None:
+    """Attributes read by little_giant, the 2026 versions, single_champion and the province indicators."""
+    if v[0] < 0.7:
+        add(eid, "class1_ip_applied", value_number=float(applied))
+    if v[1] < 0.5:
+        add(eid, "core_business_info_system", value_bool=True)
+    if v[2] < 0.08:
+        add(eid, "developed_market_cert", value_bool=True)
+    if v[3] < 0.6:
+        add(eid, "srdi_dev_score", value_number=score)
+        add(eid, "srdi_dev_score_prev", value_number=round(max(0.0, score - 3 + 6 * v[4]), 1))
+    if v[5] < 0.3:
+        add(eid, "key_industry_field", value_bool=True)
+    add(eid, "market_share_rank_level", value_text=share)
+    add(eid, "innovative_operation_score", value_number=float(operation))
+    if v[6] < 0.04:
+        add(eid, "listing_progress", value_bool=True)
+    if v[7] < 0.005:
+        add(eid, "maker_china_top50_3y", value_bool=True)
+    if v[8] < 0.004:
+        add(eid, "sci_award_national_rank_3y", value_number=float(1 + int(v[9] * 6)))

@@ -161,7 +161,7 @@ def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None,
         sql_checksum=hashlib.sha256(stmt.sql.encode()).hexdigest(), triggered_by=user, trigger=trigger)
     meta = EvaluationResult._meta
     qn = connection.ops.quote_name
-    cols = ", ".join(qn(meta.get_field(n).column) for n in ("evaluation", "enterprise", "outcome", "score",
+    cols = ", ".join(qn(meta.get_field(n).column) for n in ("evaluation", "enterprise", "outcome", "score",  # type: ignore[union-attr,arg-type]
                                                              "subscores", "criteria", "values"))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) {store.sql}",  # noqa: S608

@@ -1,0 +1,112 @@
+"""Feature snapshots, set-based result storage and the after-commit re-evaluation hook."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+
+from industrybrain.rules import evaluate as ev
+from industrybrain.rules import snapshot
+from industrybrain.rules.loader import LIBRARY, load_library
+from industrybrain.rules.models import Evaluation, EvaluationResult, FeatureSnapshot
+from tests.rules.cases import build_enterprise, load_cases, merge
+
+pytestmark = pytest.mark.django_db
+AS_OF = datetime.date(2023, 7, 1)
+
+
+@pytest.fixture
+def enterprises():
+    load_library()
+    _spec, suite, cases = load_cases(LIBRARY / "tiers" / "srdi_sme_2022.cases.yaml")
+    ents = [build_enterprise(merge(suite["base"], case.get("given") or {}), AS_OF) for case in cases[:12]]
+    ents.append(build_enterprise({}, AS_OF))
+    return ents
+
+
+def same(a, b) -> bool:
+    """JSON as stored (SQLite keeps 15 significant digits) against the Python payload."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool) and not isinstance(b, bool):
+        return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def ours(callbacks) -> list:
+    return [c for c in callbacks if getattr(c, "ib_rules", False)]
+
+
+@pytest.mark.parametrize("code", ["innovative_sme", "srdi_sme"])
+def test_results_stored_in_sql_equal_the_python_payload(enterprises, code):
+    version = ev.version_for(code, AS_OF)
+    spec = version.spec()
+    evaluation = ev.evaluate_rule(version, AS_OF)
+    assert evaluation.snapshot is not None and evaluation.enterprise_count == len(enterprises)
+    rows = {r["enterprise_id"]: r for r in ev.run(spec, AS_OF)}
+    for result in EvaluationResult.objects.filter(evaluation=evaluation):
+        want = ev.payload(spec, rows[result.enterprise_id])
+        got = {"outcome": result.outcome, "score": result.score, "subscores": result.subscores,
+               "criteria": result.criteria, "values": result.values}
+        assert same(got, want), (result.enterprise_id, got, want)
+    counts = (evaluation.pass_count, evaluation.fail_count, evaluation.unknown_count)
+    assert sum(counts) == len(enterprises) and counts[0] > 0 and counts[1] > 0 and counts[2] > 0
+
+
+def test_snapshot_gives_the_same_rows_as_the_registry(enterprises):
+    snap = snapshot.build(AS_OF)
+    assert snap.status == FeatureSnapshot.Status.READY and snap.enterprise_count == len(enterprises)
+    for code in ("innovative_sme", "srdi_sme", "little_giant"):
+        spec = ev.version_for(code, datetime.date(2023, 7, 1)).spec()
+        direct = sorted(ev.run(spec, AS_OF), key=lambda r: r["enterprise_id"])
+        from_snap = sorted(ev.run(spec, AS_OF, snapshot=snap), key=lambda r: r["enterprise_id"])
+        assert direct == from_snap
+        assert ev.preview(spec, AS_OF, snapshot=False) == ev.preview(spec, AS_OF, snapshot=snap)
+
+
+def test_a_new_snapshot_replaces_the_old_one_of_the_date(enterprises):
+    first = snapshot.build(AS_OF)
+    second = snapshot.build(AS_OF)
+    assert snapshot.current(AS_OF) == second
+    assert not FeatureSnapshot.objects.filter(pk=first.pk).exists()
+    assert snapshot.ensure(AS_OF) == second
+    ev.evaluate_rules(["innovative_sme", "srdi_sme"], AS_OF, snapshot=second)
+    assert Evaluation.objects.filter(snapshot=second).count() == 2
+
+
+def test_edit_re_evaluates_after_commit(enterprises, django_capture_on_commit_callbacks):
+    good = enterprises[0]
+    ev.evaluate_rule("srdi_sme", AS_OF)  # the rule is in use; today's version gets re-evaluated on edits
+    spec = ev.version_for("srdi_sme", AS_OF).spec()
+    before = ev.preview(spec, AS_OF)
+    day = datetime.date.today()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        fact = good.yearly_facts.get(year=2022)
+        fact.rd_expense = 0
+        fact.save()
+        good.save()
+    assert len(ours(callbacks)) == 1  # one callback per transaction, whatever the number of writes
+    edits = Evaluation.objects.filter(trigger="edit")
+    in_force = [v.rule.code for v in ev.rules_in_force(day)]
+    if "srdi_sme" in in_force:
+        assert edits.filter(rule_version__rule__code="srdi_sme", subset=True, enterprise_count=1).exists()
+        latest = ev.latest_results("srdi_sme", [good.pk])[good.pk]
+        assert latest.evaluation.trigger == "edit"
+    after = ev.preview(spec, AS_OF)  # the snapshot row was refreshed
+    assert after[0]["passed"] == before[0]["passed"] - 1
+
+
+def test_rolled_back_edit_does_nothing(enterprises, django_capture_on_commit_callbacks):
+    ev.evaluate_rule("srdi_sme", AS_OF)
+    with (django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic(),
+          pytest.raises(RuntimeError), transaction.atomic()):
+        enterprises[0].save()
+        raise RuntimeError("rolled back")
+    assert ours(callbacks) == [] and not Evaluation.objects.filter(trigger="edit").exists()
+
+
+def test_hook_can_be_switched_off(enterprises, django_capture_on_commit_callbacks, settings):
+    settings.IB_RULES_AUTO_REEVALUATE = False
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        enterprises[0].save()
+    assert ours(callbacks) == []
