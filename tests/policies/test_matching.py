@@ -95,8 +95,22 @@ def test_enterprise_sees_only_its_own_matches(policy_factory, firm_factory, role
     for ent in other_enterprises:
         YearlyFact.objects.create(enterprise=ent, year=2023, revenue=Decimal("5000"), rd_expense=Decimal("300"))
     matching.match_policy(policy_factory(), AS_OF)
-    assert PolicyMatch.objects.count() == 4
+    assert PolicyMatch.objects.count() == 3  # the 上海 enterprise is outside the 浙江 policy
     mine = scope(roles["enterprise"], PolicyMatch.objects.all())
     assert list(mine.values_list("enterprise_id", flat=True)) == [xihu_enterprise.pk]
     assert scope(roles["county"], PolicyMatch.objects.all()).count() == 1
-    assert scope(roles["province"], PolicyMatch.objects.all()).count() == 3  # 浙江: not 上海
+    assert scope(roles["province"], PolicyMatch.objects.all()).count() == 3
+
+
+def test_a_policy_matches_only_enterprises_in_its_region(policy_factory, firm_factory):
+    hangzhou = firm_factory(region="330106", revenue="5000", rd="400")
+    ningbo = firm_factory(region="330203", revenue="5000", rd="400")
+    shanghai = firm_factory(region="310115", revenue="5000", rd="400")
+    policy = policy_factory(region_id="330100")
+    assert matching.match_policy(policy, AS_OF)["qualified"] == 1
+    assert list(PolicyMatch.objects.values_list("enterprise_id", flat=True)) == [hangzhou.pk]
+    province = policy_factory(region_id="330000")
+    matching.match_policy(province, AS_OF)
+    assert set(PolicyMatch.objects.filter(policy=province).values_list("enterprise_id", flat=True)) == {hangzhou.pk, ningbo.pk}
+    assert matching.rematch_enterprise(shanghai.pk, AS_OF)["qualified"] == 0
+    assert matching.rematch_enterprise(ningbo.pk, AS_OF)["qualified"] == 1

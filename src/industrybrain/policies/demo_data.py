@@ -195,10 +195,15 @@ def build(context: Any) -> str:
     results = match_all(as_of=as_of, policies=policies, notify=False)
     qualified = sum(r["qualified"] for r in results)
     # one auto-grant list on its way: generated, part reviewed, a few paid
-    admin = User.objects.filter(role=Role.ADMINISTRATOR).first()
+    # the demo logins are created after the extensions run: the demo's actions have their own officer
+    admin, _created = User.objects.get_or_create(
+        username="policy-demo-officer", defaults={"role": Role.PROVINCE_OFFICER, "region_id": "330000",
+                                                  "display_name": "省经信厅·政策兑现经办（演示）"})
     paid = 0
     if admin is not None:
-        policy = next(p for p in policies if p.code == "zj-green-factory")
+        counts = {r["policy"]: r["qualified"] for r in results}
+        auto = [p for p in policies if p.mode == A and p.kind == SUB and p.budget is not None]
+        policy = max(auto, key=lambda p: (counts.get(p.pk, 0) > 0, p.code == "zj-green-factory", counts.get(p.pk, 0)))
         generate_list(policy, admin)
         today = dt.date.today()
         for k, case in enumerate(Case.objects.filter(policy=policy).order_by("pk")[:40]):

@@ -17,8 +17,8 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from industrybrain.core.models import Notification, Role, User
-from industrybrain.registry.models import YearlyFact
+from industrybrain.core.models import Notification, Region, Role, User
+from industrybrain.registry.models import Enterprise, YearlyFact
 
 from . import eligibility as E
 from .models import MatchJob, MatchOutcome, Policy, PolicyMatch
@@ -34,6 +34,11 @@ def match_date(today: dt.date | None = None) -> dt.date:
     if latest is None or latest >= today.year - 1:
         return today
     return dt.date(latest + 1, 3, 31)
+
+
+def region_codes(policy: Policy) -> frozenset[str]:
+    """The region codes a policy applies to (its region's subtree): enterprises elsewhere never match."""
+    return frozenset(Region.objects.filter(path__startswith=policy.region.path).values_list("code", flat=True))
 
 
 def active_policies(day: dt.date | None = None):
@@ -96,7 +101,10 @@ def match_policy(policy: Policy, as_of: dt.date | None = None, notify: bool = Tr
             prule = E.build(policy)
             writer = _Writer(policy, as_of)
             qualified: set[int] = set()
+            codes = region_codes(policy)
             for row in E.run(prule, as_of):
+                if row["region_code"] not in codes:
+                    continue
                 outcome = E.outcome_of(prule, row)
                 if outcome is None:
                     continue
@@ -124,7 +132,8 @@ def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = 
 def rematch_enterprise(enterprise_id: int, as_of: dt.date | None = None, notify: bool = True) -> dict:
     """One enterprise against every active policy, evaluated in Python from one read of its data."""
     as_of = as_of or match_date()
-    policies = list(active_policies(as_of))
+    region = Enterprise.objects.filter(pk=enterprise_id).values_list("region__path", flat=True).first() or "-"
+    policies = [p for p in active_policies(as_of).select_related("region") if region.startswith(p.region.path)]
     prules = [E.build(p) for p in policies]
     rows = E.evaluate_python(prules, enterprise_id, as_of)
     before = set(PolicyMatch.objects.filter(enterprise_id=enterprise_id, outcome=MatchOutcome.QUALIFIED)

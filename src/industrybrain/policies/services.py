@@ -178,6 +178,8 @@ def start_application(policy: Policy, user: Any, today: dt.date | None = None) -
         raise ActionError(["只有企业用户可以申请"])
     if policy.status != Policy.Status.ACTIVE or not policy.is_in_force(_today(today)):
         raise ActionError(["该政策不在有效期内或未生效"])
+    if not user.enterprise.region.path.startswith(policy.region.path):
+        raise ActionError(["贵企业不在该政策的适用区划内"])
     snap = snapshot(policy, user.enterprise_id)
     materials = [{"name": m, "required": True, "provided": False, "source": ""} for m in policy.material_list]
     if policy.mode == DeliveryMode.FAST_TRACK:

@@ -4,7 +4,7 @@ One statement of the shared engine over every enterprise (the same compiled rule
 amount column), then in Python: counts by city, industry section and size class, the total cost, how a
 budget cap would ration it, and a threshold sweep of one numeric condition.
 
-Rationing (documented in docs/POLICIES.md):
+Rationing:
 * **pro-rata (按比例)**: every qualifying enterprise gets amount × min(1, budget / total cost), rounded down
   to 0.01 万元 so the sum never exceeds the budget;
 * **first-come (先到先得)**: enterprises are paid in full in arrival order (here: registration order — the
