@@ -9,6 +9,9 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from industrybrain.core import api as core_api
+from industrybrain.cultivation import api as cultivation_api
+from industrybrain.indicators import api as indicators_api
+from industrybrain.policies import api as policies_api
 from industrybrain.projects import api as projects_api
 from industrybrain.registry import api as registry_api
 
@@ -16,6 +19,9 @@ router = DefaultRouter()
 core_api.register(router)
 registry_api.register(router)
 projects_api.register(router)
+indicators_api.register(router)
+cultivation_api.register(router)
+policies_api.register(router)
 
 urlpatterns = [
     path("auth/token/", core_api.ObtainTokenView.as_view(), name="api-token"),

@@ -5,6 +5,7 @@ The URL patterns are walked automatically, so a new page with an object id is co
 (or fails here until it is mapped to an object kind below).
 """
 
+import datetime as dt
 import io
 import re
 
@@ -14,9 +15,12 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from industrybrain.core.models import ImportJob
+from industrybrain.core.models import Department, ImportJob
+from industrybrain.cultivation.models import TierRun
+from industrybrain.policies.models import Case, CaseState
 from industrybrain.projects.models import ProjectStageEvidence
 from tests import factories
+from tests.policies.conftest import make_policy
 from tests.projects.conftest import make_project
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +28,7 @@ pytestmark = pytest.mark.django_db
 ZHEJIANG_ROLES = ["province", "city", "county", "reviewer", "steward", "enterprise"]
 FOREIGN_NAME = "浦东外区机密企业有限公司"
 FOREIGN_PROJECT = "浦东外区机密扩产项目"
+FOREIGN_POLICY = "浦东外区专属补贴政策"
 
 
 def walk(patterns, prefix=""):
@@ -34,18 +39,22 @@ def walk(patterns, prefix=""):
             yield prefix + str(p.pattern), p
 
 
+OBJECT_PARAM = re.compile(r"<(int|uscc|uuid):\w+>")
+
+
 def object_urls():
-    """(route, pattern) for every non-admin, non-API page that takes an object id."""
-    for route, pattern in walk(get_resolver().url_patterns):
+    """(route, pattern) for every non-admin, non-API page that takes an object id, USCC or UUID."""
+    for route, _pattern in walk(get_resolver().url_patterns):
         if route.startswith(("admin/", "api/", "^media")):
             continue
-        if "<int:" in route:
+        if OBJECT_PARAM.search(route):
             yield route
 
 
 # Which object an id in a route refers to: the first matching prefix wins.
 ROUTE_KINDS = [("projects/evidence/", "evidence"), ("projects/", "project"), ("enterprises/", "enterprise"),
-               ("imports/", "import_job")]
+               ("imports/", "import_job"), ("policies/cases/", "case"), ("policies/", "policy"),
+               ("cultivation/runs/", "tier_run"), ("cultivation/enterprises/", "enterprise")]
 
 
 @pytest.fixture
@@ -59,21 +68,33 @@ def foreign(db, roles):
     other = factories.user("other-officer", "province_officer", "310000")
     job = ImportJob.objects.create(kind="enterprises", original_name="外区企业名单.csv", created_by=other,
                                    file=ContentFile("统一社会信用代码\n".encode(), name="x.csv"))
-    return {"enterprise": enterprise, "project": project, "evidence": evidence, "import_job": job}
+    shanghai = Department.objects.get(code="sh-jxw")
+    policy = make_policy(title=FOREIGN_POLICY, region_id="310000", department=shanghai)
+    case = Case.objects.create(policy=policy, enterprise=enterprise, mode=policy.mode, state=CaseState.LISTED,
+                               department=shanghai)
+    run = TierRun.objects.create(tier="innovative_sme", as_of=dt.date(2024, 7, 1), region_id="310000",
+                                 created_by=other)
+    return {"enterprise": enterprise, "project": project, "evidence": evidence, "import_job": job,
+            "policy": policy, "case": case, "tier_run": run}
 
 
 def concrete(route: str, objects) -> str:
     kind = next(k for prefix, k in ROUTE_KINDS if route.startswith(prefix))
-    pk = objects[kind].pk
+    obj = objects[kind]
     first = [True]
 
     def fill(match):
+        converter = match.group(1)
+        if converter == "uscc":
+            return obj.uscc
+        if converter == "uuid":
+            return str(obj.uuid)
         if first[0]:
             first[0] = False
-            return str(pk)
+            return str(obj.pk)
         return "2023"  # a second int (e.g. a year)
 
-    return "/" + re.sub(r"<int:\w+>", fill, route)
+    return "/" + OBJECT_PARAM.sub(fill, route)
 
 
 def test_every_object_route_is_mapped():
@@ -93,7 +114,8 @@ def test_foreign_objects_are_refused_on_every_page(role, roles, foreign):
             response = getattr(client, method)(url)
             assert response.status_code in (403, 404, 405), (role, method, url, response.status_code)
             body = b"" if response.streaming else response.content
-            assert FOREIGN_NAME.encode() not in body and FOREIGN_PROJECT.encode() not in body, (role, url)
+            for secret in (FOREIGN_NAME, FOREIGN_PROJECT, FOREIGN_POLICY):
+                assert secret.encode() not in body, (role, url, secret)
 
 
 def test_officers_get_404_not_403_for_foreign_objects(roles, foreign):
@@ -115,8 +137,12 @@ def test_administrator_reaches_the_same_objects(roles, foreign):
 
 
 LIST_PAGES = ["/", "/enterprises/", "/enterprises/?q=浦东", "/projects/", "/projects/alerts/", "/projects/rollup/",
-              "/imports/", "/notifications/"]
-EXPORTS = ["/enterprises/export/", "/projects/export/"]
+              "/imports/", "/notifications/", "/policies/", "/policies/?q=浦东", "/policies/mine/",
+              "/policies/cases/", "/policies/ledger/", "/policies/dashboard/", "/policies/reductions/",
+              "/cultivation/", "/cultivation/pool/", "/cultivation/certifications/",
+              "/cultivation/certifications/expiring/", "/cultivation/runs/", "/monitoring/bulletin/"]
+EXPORTS = ["/enterprises/export/", "/projects/export/", "/cultivation/pool/export/",
+           "/cultivation/certifications/export/"]
 
 
 def xlsx_text(content: bytes) -> str:
@@ -131,12 +157,13 @@ def test_lists_and_exports_never_leak(role, roles, foreign, xihu_enterprise):
     client.force_login(roles[role])
     for url in LIST_PAGES:
         response = client.get(url)
-        assert response.status_code in (200, 403), (role, url)
+        assert response.status_code in (200, 403, 404), (role, url)
         text = response.content.decode()
-        assert FOREIGN_NAME not in text and FOREIGN_PROJECT not in text and "外区企业名单" not in text, (role, url)
+        for secret in (FOREIGN_NAME, FOREIGN_PROJECT, FOREIGN_POLICY, "外区企业名单"):
+            assert secret not in text, (role, url, secret)
     for url in EXPORTS:
         response = client.get(url)
-        assert response.status_code in (200, 403), (role, url)
+        assert response.status_code in (200, 403, 404), (role, url)
         if response.status_code == 200:
             text = xlsx_text(b"".join(response.streaming_content))
             assert FOREIGN_NAME not in text and FOREIGN_PROJECT not in text, (role, url)

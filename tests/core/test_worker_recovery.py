@@ -48,11 +48,18 @@ def test_worker_command_recovers_then_hands_over_to_db_worker(roles, capsys, mon
 
     handed_over = []
     monkeypatch.setattr(ib_worker, "call_command", lambda name, **options: handed_over.append((name, options)))
+    from industrybrain.cultivation.models import TierRun
+
     stale = job(roles["county"], ImportJob.Status.RUNNING, started_hours_ago=8)
+    run = TierRun.objects.create(tier="innovative_sme", as_of=dt.date(2024, 7, 1), status=TierRun.Status.RUNNING,
+                                 started_at=timezone.now() - dt.timedelta(hours=8))
     call_command("ib_worker", batch=True)
     stale.refresh_from_db()
+    run.refresh_from_db()
     assert stale.status == ImportJob.Status.CHECKED
-    assert "已恢复 1 个中断的导入批次" in capsys.readouterr().out
+    assert run.status == TierRun.Status.FAILED  # every app's tasks.recover_stale() ran
+    out = capsys.readouterr().out
+    assert "已恢复 1 个中断的导入批次" in out and "1 个中断的梯度评价" in out
     assert handed_over == [("db_worker", {"queue_name": "*", "reload": False, "batch": True})]
     parser = load_command_class("django_tasks_db", "db_worker").create_parser("manage.py", "db_worker")
     known = {action.dest for action in parser._actions}

@@ -35,3 +35,9 @@ def queue_import_job(job: ImportJob) -> bool:
             run_import_job.enqueue(job.pk)
     job.refresh_from_db()
     return bool(moved)
+
+
+def recover_stale() -> str | None:
+    """Called by `industrybrain worker` at start (each app's `tasks.recover_stale()`, see ib_worker)."""
+    recovered = imports.recover_stale_jobs()
+    return f"已恢复 {recovered} 个中断的导入批次（未写入数据，可重新确认导入）" if recovered else None

@@ -11,6 +11,8 @@ Register with `cultivation.api.register(router)` in api_urls.py:
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
@@ -157,6 +159,8 @@ class TierExplanationViewSet(viewsets.ViewSet):
     lookup_field = "uscc"
     lookup_value_regex = "[0-9A-Z]{18}"
 
+    @extend_schema(responses=OpenApiTypes.OBJECT,
+                   description="每个层级的结论、每项条件的数值/门槛/结果与差距（按统一社会信用代码）")
     def retrieve(self, request, uscc=None):
         enterprise = get_scoped_or_404(request.user, Enterprise.objects.all(), uscc=uscc)
         assert isinstance(enterprise, Enterprise)

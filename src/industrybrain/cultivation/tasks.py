@@ -13,3 +13,9 @@ def run_tier_evaluation(run_id: int) -> str:
     (queued → running) and only the delivery that wins the claim evaluates."""
     run = services.execute_run(run_id)
     return "skipped" if run is None else run.status
+
+
+def recover_stale() -> str | None:
+    """Called by `industrybrain worker` at start: runs a dead worker left running are marked failed."""
+    failed = services.recover_stale_runs()
+    return f"已将 {failed} 个中断的梯度评价标记为失败（可重新发起）" if failed else None
