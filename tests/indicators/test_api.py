@@ -96,6 +96,6 @@ def test_reference_values_and_targets(cube, roles):
 def test_schema_of_the_indicators_api_builds_without_warnings(tmp_path):
     from django.core.management import call_command
 
-    call_command("spectacular", "--urlconf", "tests.indicators.api_urls", "--validate", "--fail-on-warn",
+    call_command("spectacular", "--urlconf", "tests.indicators.schema_urls", "--validate", "--fail-on-warn",
                  "--file", str(tmp_path / "schema.yaml"))
     assert "/api-indicators/indicator-values/" in (tmp_path / "schema.yaml").read_text()
