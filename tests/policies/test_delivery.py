@@ -262,3 +262,19 @@ def test_stale_double_submission_is_refused(setup):
     services.review_listed(case, reviewer, keep=True, token="t1")  # same key: a no-op
     with pytest.raises(StaleTransition):
         services.review_listed(case, reviewer, keep=True, token="t2")
+
+
+def test_worker_start_requeues_a_batch_a_dead_worker_left_running(setup, django_capture_on_commit_callbacks):
+    from industrybrain.policies.tasks import recover_stale
+
+    policy, case = _approved(setup)
+    batch = PaymentBatch.objects.create(number="B-1", policy=policy, paid_on=dt.date(2024, 10, 14),
+                                        created_by=setup["roles"]["province"], case_ids=[case.pk],
+                                        status=PaymentBatch.Status.RUNNING)
+    services.pay(case, setup["roles"]["province"], idempotency_key=f"batch-{batch.pk}-case-{case.pk}", batch=batch)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "拨付批次 1 个" in recover_stale()
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.DONE and batch.paid_count == 1
+    assert Disbursement.objects.filter(case=case).count() == 1  # paid before the worker died: not paid again
+    assert recover_stale() is None

@@ -27,3 +27,30 @@ def run_payment_batch(batch_id: int) -> str:
     from .services import run_batch
 
     return run_batch(batch_id)
+
+
+def _enqueue(jobs: list[int], batches: list[int]) -> None:
+    for pk in jobs:
+        run_match_job.enqueue(pk)
+    for pk in batches:
+        run_payment_batch.enqueue(pk)
+
+
+def recover_stale() -> str | None:
+    """Called by `industrybrain worker` at start: work a dead worker left running is queued again.
+
+    A match job is one transaction per policy (a rerun replaces the results); a payment batch is rerun with the
+    same per-case idempotency keys, so payments already recorded are not made twice."""
+    from django.db import transaction
+
+    from .models import MatchJob, PaymentBatch
+
+    jobs = list(MatchJob.objects.filter(status=MatchJob.Status.RUNNING).values_list("pk", flat=True))
+    batches = list(PaymentBatch.objects.filter(status=PaymentBatch.Status.RUNNING).values_list("pk", flat=True))
+    with transaction.atomic():
+        MatchJob.objects.filter(pk__in=jobs).update(status=MatchJob.Status.QUEUED)
+        PaymentBatch.objects.filter(pk__in=batches).update(status=PaymentBatch.Status.QUEUED)
+        transaction.on_commit(lambda: _enqueue(jobs, batches))
+    if not jobs and not batches:
+        return None
+    return f"惠企政策：重新排队匹配任务 {len(jobs)} 个、拨付批次 {len(batches)} 个"
