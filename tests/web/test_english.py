@@ -117,8 +117,9 @@ def page(client, url: str) -> str:
     return response.content.decode()
 
 
-NAVIGATION_EN = ["Home", "Enterprise registry", "Major projects", "Project alerts", "Data import", "Working calendar"]
-NAVIGATION_ZH = ["首页", "企业库", "重大项目", "项目预警", "数据导入", "工作日历"]
+NAVIGATION_EN = ["Home", "Enterprise registry", "Operation monitoring", "Tiered cultivation", "Policy delivery",
+                 "Major projects", "Data import", "Working calendar"]
+NAVIGATION_ZH = ["首页", "企业库", "运行监测", "梯度培育", "惠企政策", "重大项目", "数据导入", "工作日历"]
 
 
 @pytest.mark.django_db
