@@ -110,3 +110,24 @@ def test_hook_can_be_switched_off(enterprises, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         enterprises[0].save()
     assert ours(callbacks) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_preview_over_snapshot_slices_adds_up(monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the slices are a SQLite measure (PostgreSQL parallelises one statement itself)")
+    load_library()
+    _spec, suite, cases = load_cases(LIBRARY / "tiers" / "innovative_sme_2022.cases.yaml")
+    for case in cases[:8]:
+        build_enterprise(merge(suite["base"], case.get("given") or {}), AS_OF)
+    snap = snapshot.build(AS_OF)
+    try:
+        spec = ev.version_for("innovative_sme", AS_OF).spec()
+        single = ev.preview(spec, AS_OF, snapshot=snap)
+        monkeypatch.setattr(ev, "PARALLEL_PREVIEW_MIN", 1)
+        assert ev.preview(spec, AS_OF, snapshot=snap) == single
+        assert sum(r["total"] for r in single) == 8
+    finally:
+        snapshot.drop(snap)

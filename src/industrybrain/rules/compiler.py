@@ -405,16 +405,20 @@ def feature_query(feature_codes: Iterable[str], dialect: str,
     return final, cols
 
 
-def _snapshot_layer(feature_codes: list[str], table: str, enterprise_ids: Iterable[int] | None) -> exp.Select:
+def _snapshot_layer(feature_codes: list[str], table: str, enterprise_ids: Iterable[int] | None,
+                    id_range: bool = False) -> exp.Select:
     feat = exp.select(column("enterprise_id", "s"), column("region_code", "s"),
                       *[column(f"f_{c}", "s") for c in feature_codes]).from_(exp.to_table(table).as_("s"))
+    if id_range:  # a slice of the snapshot: lo ≤ enterprise_id < hi (bound), for parallel previews
+        feat = feat.where(exp.GTE(this=column("enterprise_id", "s"), expression=_ph("lo"))).where(
+            exp.LT(this=column("enterprise_id", "s"), expression=_ph("hi")))
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     cond = _in_ids(column("enterprise_id", "s"), ids)
     return feat.where(cond) if cond is not None else feat
 
 
 def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | None = None,
-               source: str | None = None) -> tuple[exp.Select, list[str]]:
+               source: str | None = None, id_range: bool = False) -> tuple[exp.Select, list[str]]:
     """The whole rule as one SELECT; returns the tree and its output columns.
 
     `source` names a feature snapshot table (`snapshot.FeatureSnapshot.table`): the rule then reads the
@@ -425,7 +429,7 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
         base = base_query(F.base_columns_for(set(feature_codes)), dialect, enterprise_ids)
         feat = _feature_layer(feature_codes, dialect)
     else:
-        feat = _snapshot_layer(feature_codes, source, enterprise_ids)
+        feat = _snapshot_layer(feature_codes, source, enterprise_ids, id_range)
 
     def feat_col(name: str) -> exp.Expr:
         return column(f"f_{name}", "feat")
@@ -559,14 +563,23 @@ def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
     return Statement(sql, params, cols)
 
 
-def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source: str | None = None) -> Statement:
-    """Counts by region: passed, failed, unknown, total — aggregated in the database."""
-    key = (spec.checksum, dialect, "preview", source)
+def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source: str | None = None,
+                      id_range: bool = False) -> Statement:
+    """Counts by region: passed, failed, unknown, total — aggregated in the database. With `id_range`
+    (snapshot source only) the statement covers lo ≤ enterprise_id < hi (parameters `lo`, `hi`)."""
+    key = (spec.checksum, dialect, "preview", source, id_range)
     cols = ("region_code", "passed", "failed", "unknown", "total")
     if spec.checksum and key in _CACHE:
         return Statement(_CACHE[key][0], params_for(as_of), cols)
-    tree, _cols = rule_query(spec, dialect, None, source)
+    tree, _cols = rule_query(spec, dialect, None, source, id_range and source is not None)
     with_ = tree.args.get("with_") or tree.args.get("with")
+    if dialect == "sqlite" and source is not None and with_ is not None:
+        # stream the criteria layer as a co-routine instead of writing it to a temporary table: a LIMIT
+        # keeps SQLite from flattening it into the aggregate (which would repeat every indicator)
+        for cte in with_.expressions:
+            if cte.alias == "crit":
+                cte.set("materialized", False)
+                cte.set("this", cte.this.limit(-1))
     tree.set("with_" if "with_" in tree.args else "with", None)
     outcome = column("outcome", "r")
 

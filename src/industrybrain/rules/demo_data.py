@@ -34,7 +34,9 @@ def build(context: Any) -> int:
     as_of = datetime.date(last_year + 1, 3, 31)
     facts = dict(YearlyFact.objects.filter(year=last_year, revenue__gt=0, rd_expense__gt=0)
                  .values_list("enterprise_id", "revenue"))
-    founded = dict(Enterprise.objects.filter(pk__in=list(facts)).values_list("id", "founded_on"))
+    # all enterprises, not pk__in (SQLite refuses more than 250,000 bound variables at 1,000,000 enterprises)
+    founded = {eid: day for eid, day in Enterprise.objects.values_list("id", "founded_on").iterator(chunk_size=20_000)
+               if eid in facts}
     ids = sorted(facts)
     n = len(ids)
     u = rng.random((n, 8))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -281,11 +282,53 @@ def preview(spec: RuleSpec | str, as_of: datetime.date, snapshot: FeatureSnapsho
     if isinstance(spec, str):
         spec = load_rule(spec)
     snap = snapshots.ensure(as_of) if snapshot is True else (snapshot or None)
-    stmt = preview_statement(spec, dialect_for(connection.vendor), as_of, snap.table if snap else None)
+    dialect = dialect_for(connection.vendor)
+    if (snap is not None and dialect == "sqlite" and snap.enterprise_count >= PARALLEL_PREVIEW_MIN
+            and not connection.in_atomic_block):
+        return _parallel_preview(spec, as_of, snap)
+    stmt = preview_statement(spec, dialect, as_of, snap.table if snap else None)
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
     return [dict(zip(stmt.columns, (r[0], *(int(v or 0) for v in r[1:])), strict=True)) for r in rows]
+
+
+PARALLEL_PREVIEW_MIN = 200_000  # SQLite runs one statement on one core: larger snapshots are split
+
+
+def _parallel_preview(spec: RuleSpec, as_of: datetime.date, snap: FeatureSnapshot) -> list[dict]:
+    """SQLite: the preview over enterprise-id slices of the snapshot, one reader connection per CPU
+    (WAL readers run concurrently; the sqlite3 module releases the GIL while a statement runs)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    stmt = preview_statement(spec, "sqlite", as_of, snap.table, id_range=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(enterprise_id), MAX(enterprise_id) FROM {connection.ops.quote_name(snap.table)}")  # noqa: S608
+        lo, hi = cursor.fetchone()
+    if lo is None:
+        return []
+    workers = max(1, min(os.cpu_count() or 1, 4))
+    step = (hi - lo) // workers + 1
+    ranges = [(lo + k * step, min(lo + (k + 1) * step, hi + 1)) for k in range(workers)]
+
+    def count(bounds: tuple[int, int]) -> list[tuple]:
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute(stmt.sql, {**stmt.params, "lo": bounds[0], "hi": bounds[1]})
+                return cursor.fetchall()
+        finally:
+            connections["default"].close()
+
+    totals: dict[str, list[int]] = {}
+    with ThreadPoolExecutor(workers) as pool:
+        for part in pool.map(count, ranges):
+            for region, *values in part:
+                agg = totals.setdefault(region, [0, 0, 0, 0])
+                for k, v in enumerate(values):
+                    agg[k] += int(v or 0)
+    return [dict(zip(stmt.columns, (region, *values), strict=True)) for region, values in sorted(totals.items())]
 
 
 def preview_by_level(spec: RuleSpec | str, as_of: datetime.date, level: int = 2) -> list[dict]:

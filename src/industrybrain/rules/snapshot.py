@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import features as F
-from .compiler import dialect_for, feature_query, params_for, render
+from .compiler import ID_PLACEHOLDERS, dialect_for, feature_query, params_for, render
 from .language import Type
 from .models import FeatureSnapshot
 
@@ -73,16 +73,28 @@ def _create_table(table: str) -> None:
         cursor.execute(f"CREATE {unlogged}TABLE {_qn(table)} ({', '.join(cols)})")
 
 
+_SQL: dict[tuple, str] = {}  # feature query text per dialect and subset size (rendering costs ~0.5 s)
+
+
+def _feature_sql(dialect: str, ids: list[int] | None) -> str:
+    key = (dialect, None if ids is None else (len(ids) if len(ids) <= ID_PLACEHOLDERS else tuple(ids)))
+    sql = _SQL.get(key)
+    if sql is None:
+        tree, cols = feature_query(feature_codes(), dialect, ids)
+        sql = f"({', '.join(_qn(c) for c in cols)}) {render(tree, dialect)}"
+        if len(_SQL) > 64:
+            _SQL.clear()
+        _SQL[key] = sql
+    return sql
+
+
 def _insert(table: str, as_of, enterprise_ids: list[int] | None = None) -> int:
     dialect = _dialect()
-    tree, cols = feature_query(feature_codes(), dialect, enterprise_ids)
+    ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     params = params_for(as_of)
-    if enterprise_ids is not None:
-        from .compiler import ID_PLACEHOLDERS
-
-        if len(enterprise_ids) <= ID_PLACEHOLDERS:
-            params.update({f"e{i}": eid for i, eid in enumerate(sorted(set(enterprise_ids)))})
-    sql = f"INSERT INTO {_qn(table)} ({', '.join(_qn(c) for c in cols)}) {render(tree, dialect)}"  # noqa: S608
+    if ids is not None and len(ids) <= ID_PLACEHOLDERS:
+        params.update({f"e{i}": eid for i, eid in enumerate(ids)})
+    sql = f"INSERT INTO {_qn(table)} {_feature_sql(dialect, ids)}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
