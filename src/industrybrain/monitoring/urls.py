@@ -1,10 +1,24 @@
 from django.urls import path
 
-from . import bulletin_views
+from . import bulletin_views, views
 
 app_name = "monitoring"
 
 urlpatterns: list = [
     path("bulletin/", bulletin_views.bulletin, name="bulletin"),
     path("bulletin/docx/", bulletin_views.bulletin_docx, name="bulletin-docx"),
+    path("", views.cockpit, name="cockpit"),
+    path("board/", views.board, name="board"),
+    path("board/xlsx/", views.board_xlsx, name="board-xlsx"),
+    path("board/docx/", views.board_docx, name="board-docx"),
+    path("triggers/", views.hits, name="hits"),
+    path("triggers/draft/", views.draft, name="letter-draft"),
+    path("letters/", views.letter_list, name="letters"),
+    path("letters/<int:pk>/", views.letter_detail, name="letter-detail"),
+    path("letters/<int:pk>/move/", views.letter_move, name="letter-move"),
+    path("letters/<int:pk>/progress/", views.letter_progress, name="letter-progress"),
+    path("letters/<int:pk>/docx/", views.letter_docx, name="letter-docx"),
+    path("plans/", views.plans, name="plans"),
+    path("plans/<str:code>/", views.plan_edit, name="plan-edit"),
+    path("electricity/", views.electricity_page, name="electricity"),
 ]

@@ -1,0 +1,207 @@
+"""运行监测 models: settings of the board and the alerts, warning-letter triggers and their hits, letters,
+"一市一县一策" plans and electricity alerts. See docs/MONITORING.md for the rules.
+
+- `MonitoringConfig`: one row (pk=1) of tunable thresholds (peer-group tiers, electricity, deadlines).
+- `TriggerRule`: a declarative trigger of 短板弱项提示函 — a kind from a fixed list plus numbers; no expressions.
+- `TriggerHit`: what a month's run found: region × indicator × rule, with the reason in Chinese.
+- `WarningLetter`: a 提示函 on the workflow engine (letters.LETTER_FLOW).
+- `RegionPlan`: the region's "一市一县一策" (targets, measures, responsible leader).
+- `ElectricityAlert`: an enterprise whose monthly electricity fell below its baseline and/or last year.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from industrybrain.core.models import Industry, Region
+from industrybrain.core.scope_paths import ScopePaths
+
+
+class MonitoringConfig(models.Model):
+    """Thresholds of the ranking board, triggers and electricity monitoring (one row, pk=1)."""
+
+    mountain_tag = models.CharField(_("单独排名的区划标签"), max_length=30, default="山区26县")
+    tier_high_yi = models.DecimalField(_("大县门槛（亿元）"), max_digits=10, decimal_places=2, default=Decimal(1000),
+                                       help_text=_("上年规上工业总产值≥该值为第一档"))
+    tier_low_yi = models.DecimalField(_("中县门槛（亿元）"), max_digits=10, decimal_places=2, default=Decimal(500),
+                                      help_text=_("上年规上工业总产值≥该值为第二档，其余为第三档"))
+    plan_deadline_days = models.PositiveSmallIntegerField(_("整改方案报送期限（工作日）"), default=10)
+    acknowledge_days = models.PositiveSmallIntegerField(_("签收期限（工作日）"), default=3)
+    baseline_ratio_pct = models.DecimalField(_("用电基线比例%"), max_digits=5, decimal_places=1, default=Decimal(90),
+                                             help_text=_("本月用电低于上年12月用电的该比例即预警"))
+    yoy_drop_pct = models.DecimalField(_("用电同比降幅%"), max_digits=5, decimal_places=1, default=Decimal(10),
+                                       help_text=_("本月用电同比下降超过该幅度即预警"))
+    divergence_pp = models.DecimalField(_("电量与增加值增速背离阈值（百分点）"), max_digits=5, decimal_places=1,
+                                        default=Decimal(5))
+    nowcast_holdout = models.PositiveSmallIntegerField(_("现时预测留出检验月数"), default=6)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("运行监测参数")
+
+    def __str__(self) -> str:
+        return str(_("运行监测参数"))
+
+    @classmethod
+    def get(cls) -> MonitoringConfig:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("设区市")
+    COUNTY = "county", _("县（市、区）")
+
+
+class TriggerRule(models.Model):
+    """One trigger of 短板弱项提示函. Declarative: a kind from KINDS and numbers, evaluated in triggers.py."""
+
+    class Kind(models.TextChoices):
+        BOTTOM_N = "bottom_n", _("同组排名倒数N位")
+        BELOW_AVERAGE = "below_average", _("低于全省平均")
+        BEHIND_TARGET = "behind_target", _("落后目标进度")
+
+    name = models.CharField(_("规则名称"), max_length=60)
+    kind = models.CharField(_("触发类型"), max_length=20, choices=Kind.choices)
+    indicator = models.ForeignKey("indicators.Indicator", models.CASCADE, null=True, blank=True,
+                                  related_name="+", verbose_name=_("指标"), help_text=_("留空：所有晾晒指标"))
+    level = models.CharField(_("适用层级"), max_length=10, choices=[("", _("全部")), *Level.choices], blank=True)
+    bottom_n = models.PositiveSmallIntegerField(_("倒数位次N"), default=3)
+    consecutive = models.PositiveSmallIntegerField(_("连续发布期数"), default=2)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = verbose_name_plural = _("提示函触发规则")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriggerHit(models.Model):
+    """A region that a month's run would warn, and why."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("区划"))
+    indicator = models.ForeignKey("indicators.Indicator", models.CASCADE, related_name="+", verbose_name=_("指标"))
+    rule = models.ForeignKey(TriggerRule, models.CASCADE, related_name="hits", verbose_name=_("规则"))
+    peer_group = models.CharField(_("比较组"), max_length=40, blank=True)
+    value = models.DecimalField(_("指标值"), max_digits=18, decimal_places=4, null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(_("组内排名"), null=True, blank=True)
+    group_size = models.PositiveSmallIntegerField(_("组内地区数"), null=True, blank=True)
+    months = models.PositiveSmallIntegerField(_("连续期数"), default=2)
+    reason = models.CharField(_("原因"), max_length=300)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    scope_paths = ScopePaths(region="region")
+
+    class Meta:
+        ordering = ["year", "month", "region", "indicator", "rule"]
+        verbose_name = verbose_name_plural = _("提示函触发结果")
+        constraints = [models.UniqueConstraint(fields=["year", "month", "region", "indicator", "rule"],
+                                               name="uniq_trigger_hit")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.region_id} {self.reason}"
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class WarningLetter(models.Model):
+    """短板弱项提示函; its state moves only through letters.move() (the workflow engine)."""
+
+    number = models.CharField(_("文号"), max_length=60, unique=True)
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("致送地区"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    indicators = models.ManyToManyField("indicators.Indicator", related_name="+", verbose_name=_("涉及指标"))
+    reasons = models.JSONField(_("触发原因"), default=list)
+    figures = models.JSONField(_("函件数据"), default=list, help_text=_("起草时地区的指标数据快照"))
+    body = models.TextField(_("正文要求"), blank=True)
+    state = models.CharField(_("状态"), max_length=20, default="draft", db_index=True)
+    state_entered_on = models.DateField(_("进入当前状态日期"), null=True, blank=True)
+    issued_on = models.DateField(_("印发日期"), null=True, blank=True)
+    acknowledge_due_on = models.DateField(_("签收期限"), null=True, blank=True)
+    plan_due_on = models.DateField(_("整改方案报送期限"), null=True, blank=True)
+    plan_text = models.TextField(_("整改方案"), blank=True)
+    plan_submitted_on = models.DateField(_("整改方案报送日期"), null=True, blank=True)
+    progress_notes = models.JSONField(_("整改进展"), default=list, blank=True)
+    closing_note = models.TextField(_("销号说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("起草人"))
+    created_at = models.DateTimeField(_("起草时间"), auto_now_add=True)
+
+    scope_paths = ScopePaths(region="region")
+
+    class Meta:
+        ordering = ["-year", "-month", "region"]
+        verbose_name = verbose_name_plural = _("短板弱项提示函")
+        indexes = [models.Index(fields=["state", "region"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class RegionPlan(models.Model):
+    """一市一县一策: the region's targets, measures and responsible leader for a year."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("区划"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    targets = models.TextField(_("目标"), blank=True)
+    measures = models.TextField(_("举措"), blank=True)
+    responsible_leader = models.CharField(_("责任领导"), max_length=60, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_paths = ScopePaths(region="region")
+
+    class Meta:
+        ordering = ["region", "-year"]
+        verbose_name = verbose_name_plural = _("一市一县一策")
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="uniq_region_plan")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year}"
+
+
+class ElectricityAlert(models.Model):
+    """An enterprise whose month's electricity fell below its baseline (上年12月) and/or below last year."""
+
+    class Level(models.TextChoices):
+        RED = "red", _("停减产（两项均触发）")
+        YELLOW = "yellow", _("用电下降（一项触发）")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="+", verbose_name=_("企业"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("区划"))
+    industry = models.ForeignKey(Industry, models.PROTECT, related_name="+", verbose_name=_("行业"))
+    electricity = models.DecimalField(_("本月用电（万千瓦时）"), max_digits=16, decimal_places=2)
+    baseline = models.DecimalField(_("基线（上年12月）"), max_digits=16, decimal_places=2, null=True, blank=True)
+    last_year = models.DecimalField(_("上年同月"), max_digits=16, decimal_places=2, null=True, blank=True)
+    baseline_pct = models.DecimalField(_("占基线%"), max_digits=9, decimal_places=1, null=True, blank=True)
+    yoy_pct = models.DecimalField(_("同比%"), max_digits=9, decimal_places=1, null=True, blank=True)
+    below_baseline = models.BooleanField(_("低于基线"), default=False)
+    yoy_drop = models.BooleanField(_("同比下降"), default=False)
+    level = models.CharField(_("预警级别"), max_length=10, choices=Level.choices)
+
+    scope_paths = ScopePaths(region="region", enterprise="enterprise", steward="enterprise__steward")
+
+    class Meta:
+        ordering = ["year", "month", "region", "enterprise"]
+        verbose_name = verbose_name_plural = _("用电预警")
+        constraints = [models.UniqueConstraint(fields=["year", "month", "enterprise"], name="uniq_electricity_alert")]
+        indexes = [models.Index(fields=["year", "month", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.enterprise_id} {self.level}"

@@ -1,0 +1,408 @@
+"""Pages of 运行监测: ranking board (+ .xlsx, .docx), trigger runs, warning letters, region plans, electricity,
+cockpit.
+
+Access: the ranking board is published to every region of the province, so any officer (province, city,
+county), department reviewer or administrator sees the whole board of their province; only regions inside
+their own subtree (core.access.visible_regions) link to detail. Letters, hits, plans and alerts are scoped
+by region through core.access.scope — anything outside is a 404. Enterprise users and stewards see none of
+these pages (404).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from industrybrain.core import exports
+from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
+from industrybrain.core.models import Region, Role
+from industrybrain.indicators import calc, services
+from industrybrain.indicators.models import Indicator
+from industrybrain.registry.models import MonthlyFact
+from industrybrain.workflow.services import TransitionError
+from industrybrain.workflow.services import history as transition_history
+
+from . import electricity, letters
+from .models import ElectricityAlert, Level, RegionPlan, TriggerHit, WarningLetter
+from .rankings import Board, board_indicators, build_board, province_of
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+GOVERNMENT = (Role.PROVINCE_OFFICER, Role.CITY_OFFICER, Role.COUNTY_OFFICER, Role.DEPARTMENT_REVIEWER)
+
+
+def government_only(request) -> None:
+    user = request.user
+    if not (user.is_administrator or user.role in GOVERNMENT):
+        raise Http404(_("未找到该记录或无权查看"))
+
+
+def user_province(request) -> Region:
+    user = request.user
+    if user.region_id:
+        return province_of(user.region)
+    code = request.GET.get("province", "330000")
+    province = Region.objects.filter(pk=code, level=Region.Level.PROVINCE).first()
+    if province is None:
+        raise Http404(_("未找到该记录或无权查看"))
+    return province
+
+
+def parse_period(text: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text or "")
+    if match and 1 <= int(match.group(2)) <= 12:
+        return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def _board_from_request(request) -> tuple[Board | None, list[Indicator], Region]:
+    government_only(request)
+    province = user_province(request)
+    indicators = board_indicators()
+    code = request.GET.get("indicator") or (indicators[0].code if indicators else "")
+    indicator = next((i for i in indicators if i.code == code), None)
+    if indicator is None:
+        if code and indicators:
+            raise Http404(_("未找到该指标"))
+        return None, indicators, province
+    level = request.GET.get("level", Level.COUNTY)
+    if level not in Level.values:
+        level = Level.COUNTY
+    period = parse_period(request.GET.get("period", "")) or services.latest_period(province)
+    if period is None:
+        return None, indicators, province
+    year, month = period
+    if month not in indicator.release_months():
+        earlier = [m for m in indicator.release_months() if m <= month]
+        month = earlier[-1] if earlier else month
+    return build_board(indicator, year, month, level, province), indicators, province
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value.quantize(calc.ONE_PLACE):f}"
+
+
+@login_required
+def board(request):
+    result, indicators, province = _board_from_request(request)
+    visible = set(visible_regions(request.user).values_list("code", flat=True))
+    return render(request, "monitoring/board.html", {
+        "board": result, "indicators": indicators, "province": province, "visible": visible,
+        "levels": Level.choices, "query": request.GET.urlencode()})
+
+
+def _board_rows(result: Board) -> list[dict]:
+    return [{"group": r.group, "rank": r.rank or "", "region": r.region.name, "code": r.region.code,
+             "value": _fmt(r.value), "previous_rank": r.previous_rank or "",
+             "change": "" if r.rank_change is None else (f"+{r.rank_change}" if r.rank_change > 0 else str(r.rank_change)),
+             "status": r.status_label, "target": r.target_text} for r in result.rows]
+
+
+@login_required
+def board_xlsx(request):
+    result, _i, _p = _board_from_request(request)
+    if result is None:
+        raise Http404(_("暂无数据"))
+    columns = [exports.Column(h, exports.field(k), w) for h, k, w in (
+        ("比较组", "group", 22), ("排名", "rank", 8), ("地区", "region", 14), ("区划代码", "code", 10),
+        ("数值", "value", 10), ("上期排名", "previous_rank", 10), ("排名变化", "change", 10),
+        ("晾晒状态", "status", 10), ("目标", "target", 22))]
+    rows = [type("Row", (), r) for r in _board_rows(result)]
+    name = f"指标晾晒_{result.indicator.name}_{result.period}.xlsx"
+    return exports.xlsx_response(name, "指标晾晒", columns, rows)
+
+
+def board_docx_bytes(result: Board) -> bytes:
+    import io
+
+    from docxtpl import DocxTemplate
+
+    from .make_monitoring_templates import BOARD
+
+    groups: dict[str, list[dict]] = {}
+    for row in _board_rows(result):
+        groups.setdefault(row["group"], []).append(row)
+    doc = DocxTemplate(str(BOARD))
+    unit = "累计同比%" if result.indicator.growth_is_headline else result.indicator.unit
+    doc.render({
+        "title": f"{result.province.name}{result.indicator.name}指标晾晒",
+        "subtitle": f"{result.period_label}（{unit}）", "date": timezone.localdate().strftime("%Y年%m月%d日"),
+        "groups": [{"name": name, "rows": rows} for name, rows in groups.items()],
+        "note": (f"全省平均：{_fmt(result.province_value)}。状态：绿＝同时好于全省平均和目标，黄＝其一，红＝均未达到；"
+                 "排名变化为较上期上升（+）或下降（−）的位次。")})
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+@login_required
+def board_docx(request):
+    result, _i, _p = _board_from_request(request)
+    if result is None:
+        raise Http404(_("暂无数据"))
+    response = HttpResponse(board_docx_bytes(result), content_type=DOCX)
+    name = f"指标晾晒_{result.indicator.name}_{result.period}.docx"
+    response["Content-Disposition"] = f"attachment; filename=\"board.docx\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+# ------------------------------------------------------------------------------------------ triggers
+
+
+@login_required
+def hits(request):
+    government_only(request)
+    period = parse_period(request.GET.get("period", "")) or letters.last_period()
+    qs = scope(request.user, TriggerHit.objects.select_related("region", "indicator", "rule"))
+    if period:
+        qs = qs.filter(year=period[0], month=period[1])
+    regions: dict[str, dict] = {}
+    for hit in qs.order_by("region", "indicator", "rule"):
+        regions.setdefault(hit.region_id, {"region": hit.region, "hits": []})["hits"].append(hit)
+    drafted = set(scope(request.user, WarningLetter.objects.all()).filter(
+        year=period[0], month=period[1]).values_list("region_id", flat=True)) if period else set()
+    return render(request, "monitoring/hits.html", {
+        "period": f"{period[0]}-{period[1]:02d}" if period else "", "groups": list(regions.values()),
+        "drafted": drafted, "can_draft": request.user.is_administrator or request.user.role == Role.PROVINCE_OFFICER
+        or request.user.role == Role.CITY_OFFICER})
+
+
+@login_required
+@require_POST
+def draft(request):
+    government_only(request)
+    period = parse_period(request.POST.get("period", ""))
+    region = visible_regions(request.user).filter(pk=request.POST.get("region", "")).first()
+    if period is None or region is None or region.pk == request.user.region_id:
+        raise Http404(_("未找到该记录或无权查看"))
+    hits_qs = list(scope(request.user, TriggerHit.objects.filter(region=region, year=period[0], month=period[1]))
+                   .select_related("indicator", "rule"))
+    if not hits_qs:
+        raise Http404(_("该地区本期没有触发提示函"))
+    letter = letters.draft_letter(region, period[0], period[1], request.user, hits_qs)
+    return redirect("monitoring:letter-detail", pk=letter.pk)
+
+
+# ------------------------------------------------------------------------------------------- letters
+
+
+@login_required
+def letter_list(request):
+    government_only(request)
+    qs = scope(request.user, WarningLetter.objects.select_related("region"))
+    state = request.GET.get("state", "")
+    if state == "open":
+        qs = qs.filter(state__in=letters.OPEN_STATES)
+    elif state in LETTERS_STATES:
+        qs = qs.filter(state=state)
+    counts = dict(scope(request.user, WarningLetter.objects.all()).values_list("state").annotate(n=Count("pk")))
+    rows = [(letter, letters.state_label(letter.state), letters.plan_overdue(letter)) for letter in qs[:500]]
+    return render(request, "monitoring/letter_list.html", {
+        "rows": rows, "state": state,
+        "states": [(c, letters.state_label(c), counts.get(c, 0)) for c in LETTERS_STATES]})
+
+
+LETTERS_STATES = letters.LETTER_FLOW.codes
+
+
+def _letter(request, pk: int) -> WarningLetter:
+    government_only(request)
+    return get_scoped_or_404(request.user, WarningLetter.objects.select_related("region"), pk=pk)  # type: ignore[return-value]
+
+
+@login_required
+def letter_detail(request, pk: int):
+    letter = _letter(request, pk)
+    user = request.user
+    actions = []
+    for target in letters.LETTER_FLOW.forward_targets(letter.state):
+        move = letters.LETTER_FLOW.move(letter.state, target)
+        if move and (move.allowed is None or move.allowed(user, letter)):
+            actions.append((target, str(move.label)))
+    back = [(c, letters.state_label(c)) for c in letters.LETTER_FLOW.backward_targets(letter.state)
+            if letters.is_issuer(user, letter) and c != "draft" and letter.state != "closed"][-1:]
+    plan = RegionPlan.objects.filter(region=letter.region, year=letter.year).first()
+    state_label = {c: letters.state_label(c) for c in letters.LETTER_FLOW.codes}
+    return render(request, "monitoring/letter_detail.html", {
+        "letter": letter, "state_label": letters.state_label(letter.state), "actions": actions, "back": back,
+        "transitions": [(t, state_label.get(t.source_state, t.source_state), state_label.get(t.target_state, ""))
+                        for t in transition_history(letter)],
+        "later": letters.later_figures(letter), "plan": plan, "overdue": letters.plan_overdue(letter),
+        "token": f"{letter.pk}-{letter.state}-{timezone.now().timestamp():.0f}",
+        "can_progress": letter.state == "tracking" and (letters.is_recipient(user, letter)
+                                                        or letters.is_issuer(user, letter))})
+
+
+@login_required
+@require_POST
+def letter_move(request, pk: int):
+    letter = _letter(request, pk)
+    target = request.POST.get("target", "")
+    data = {k: request.POST.get(k, "") for k in ("plan_text", "closing_note") if request.POST.get(k)}
+    try:
+        letters.move(letter, target, request.user, scoped_queryset=scope(request.user, WarningLetter.objects.all()),
+                     reason=request.POST.get("reason", ""), data=data,
+                     expected_source=request.POST.get("expected") or None, token=request.POST.get("token", "")[:64])
+    except TransitionError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    return redirect("monitoring:letter-detail", pk=letter.pk)
+
+
+@login_required
+@require_POST
+def letter_progress(request, pk: int):
+    letter = _letter(request, pk)
+    text = request.POST.get("text", "").strip()
+    if letter.state == "tracking" and text and (letters.is_recipient(request.user, letter)
+                                                or letters.is_issuer(request.user, letter)):
+        letters.add_progress(letter, request.user, text)
+    return redirect("monitoring:letter-detail", pk=letter.pk)
+
+
+@login_required
+def letter_docx(request, pk: int):
+    letter = _letter(request, pk)
+    response = HttpResponse(letters.render_docx(letter), content_type=DOCX)
+    response["Content-Disposition"] = (f"attachment; filename=\"letter.docx\"; "
+                                       f"filename*=UTF-8''{quote(letter.number + '.docx')}")
+    return response
+
+
+# --------------------------------------------------------------------------------------------- plans
+
+
+@login_required
+def plans(request):
+    government_only(request)
+    qs = scope(request.user, RegionPlan.objects.select_related("region"))
+    return render(request, "monitoring/plans.html", {"plans": qs[:500]})
+
+
+@login_required
+def plan_edit(request, code: str):
+    government_only(request)
+    region = visible_regions(request.user).filter(pk=code).first()
+    if region is None:
+        raise Http404(_("未找到该记录或无权查看"))
+    year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+    plan = RegionPlan.objects.filter(region=region, year=year).first() or RegionPlan(region=region, year=year)
+    if request.method == "POST" and (request.user.is_officer or request.user.is_administrator):
+        for name in ("targets", "measures", "responsible_leader", "notes"):
+            setattr(plan, name, request.POST.get(name, "").strip()[:2000])
+        plan.save()
+        messages.success(request, _("已保存"))
+        return redirect("monitoring:plans")
+    return render(request, "monitoring/plan_form.html", {"plan": plan, "region": region, "year": year})
+
+
+# ----------------------------------------------------------------------------------------- electricity
+
+
+def _electricity_period(request) -> tuple[int, int] | None:
+    period = parse_period(request.GET.get("period", ""))
+    if period:
+        return period
+    row = ElectricityAlert.objects.order_by("-year", "-month").values_list("year", "month").first()
+    if row:
+        return row[0], row[1]
+    row = MonthlyFact.objects.order_by("-year", "-month").values_list("year", "month").first()
+    return (row[0], row[1]) if row else None
+
+
+@login_required
+def electricity_page(request):
+    government_only(request)
+    period = _electricity_period(request)
+    province = user_province(request)
+    alerts = scope(request.user, ElectricityAlert.objects.all())
+    ctx: dict = {"period": "", "province": province}
+    if period:
+        year, month = period
+        alerts = alerts.filter(year=year, month=month)
+        region = request.user.region or province
+        level = Region.Level.COUNTY if region.level >= Region.Level.CITY else Region.Level.CITY
+        regions = list(visible_regions(request.user).filter(level__in=[level, region.level]).order_by("level", "code"))
+        if region.level == Region.Level.COUNTY:
+            regions = [region]
+        ctx.update(
+            period=f"{year}-{month:02d}", by_region=electricity.by_region(alerts),
+            by_industry=electricity.by_industry(alerts),
+            alerts=alerts.select_related("enterprise", "region", "industry").order_by("level", "baseline_pct")[:100],
+            total=alerts.count(), divergence=electricity.divergence(year, month, regions),
+            nowcasts=electricity.nowcasts(year, month, regions[:40]))
+    return render(request, "monitoring/electricity.html", ctx)
+
+
+# -------------------------------------------------------------------------------------------- cockpit
+
+HEADLINES = ("above_scale_value_added", "industrial_investment", "manufacturing_investment",
+             "digital_core_value_added", "industrial_electricity")
+
+
+@login_required
+def cockpit(request):
+    government_only(request)
+    province = user_province(request)
+    region = request.user.region or province
+    period = services.latest_period(region)
+    visible = set(visible_regions(request.user).values_list("code", flat=True))
+    ctx: dict = {"region": region, "province": province, "period": "", "visible": visible}
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=HEADLINES)}
+    if period:
+        year, month = period
+        ctx["period"] = f"{year}-{month:02d}"
+        cards = []
+        for code in HEADLINES:
+            ind = indicators.get(code)
+            if ind is None:
+                continue
+            latest = services.latest_release(ind, region, year, month)
+            series = list(services.current_values(ind).filter(region=region, ytd_yoy_pct__isnull=False)
+                          .order_by("-year", "-month", "basis").values_list("year", "month", "ytd_yoy_pct")[:40])
+            seen: dict[str, float] = {}
+            for y, m, v in series:
+                seen.setdefault(f"{y}-{m:02d}", float(v))
+            points = sorted(seen.items())[-12:]
+            cards.append({"indicator": ind, "latest": latest, "spark": {"x": [p[0] for p in points],
+                                                                        "y": [p[1] for p in points]}})
+        ctx["cards"] = cards
+        map_code = request.GET.get("indicator", "above_scale_value_added")
+        map_ind = Indicator.objects.filter(code=map_code).first() or indicators.get("above_scale_value_added")
+        map_level = request.GET.get("level", Level.COUNTY if region.level >= Region.Level.CITY else Level.CITY)
+        if map_level not in Level.values:
+            map_level = Level.CITY
+        if map_ind is not None:
+            m = month
+            if m not in map_ind.release_months():
+                earlier = [x for x in map_ind.release_months() if x <= month]
+                m = earlier[-1] if earlier else month
+            board = build_board(map_ind, year, m, map_level, province)
+            ctx["highlight"] = board
+            ctx["top"] = [r for r in board.rows if r.rank is not None][:3]
+            ctx["bottom"] = [r for r in board.rows if r.rank is not None][-3:]
+            ctx["map"] = {"indicator": map_ind.name, "points": [
+                {"name": r.region.name, "code": r.region.code,
+                 "value": [r.region.longitude, r.region.latitude, float(r.value) if r.value is not None else None],
+                 "status": r.status, "url": (f"/monitoring/bulletin/?region={r.region.code}&period={year}-{m:02d}"
+                                             if r.region.code in visible else "")}
+                for r in board.rows if r.region.longitude is not None]}
+            ctx["map_indicator"] = map_ind
+            ctx["map_level"] = map_level
+            ctx["board_query"] = f"indicator={map_ind.code}&period={year}-{m:02d}&level={map_level}"
+        alerts = scope(request.user, ElectricityAlert.objects.filter(year=year, month=month))
+        ctx["alert_total"] = alerts.count()
+        ctx["alert_regions"] = electricity.by_region(alerts)[:8]
+    ctx["open_letters"] = list(scope(request.user, WarningLetter.objects.select_related("region"))
+                               .filter(state__in=letters.OPEN_STATES)[:10])
+    ctx["letter_labels"] = {c: letters.state_label(c) for c in letters.LETTER_FLOW.codes}
+    ctx["map_indicators"] = board_indicators()
+    return render(request, "monitoring/cockpit.html", ctx)
