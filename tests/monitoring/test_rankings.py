@@ -14,7 +14,14 @@ from industrybrain.indicators.models import Aggregation, Direction, Indicator, I
 from industrybrain.indicators.services import Figure, record_values
 from industrybrain.monitoring import rankings
 from industrybrain.monitoring.models import MonitoringConfig
-from industrybrain.monitoring.rankings import GREEN, RED, YELLOW, build_board, competition_ranks, traffic_light
+from industrybrain.monitoring.rankings import (
+    GREEN,
+    RED,
+    YELLOW,
+    build_board,
+    competition_ranks,
+    traffic_light,
+)
 from tests import factories
 
 

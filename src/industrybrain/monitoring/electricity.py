@@ -54,10 +54,11 @@ def alert_frame(year: int, month: int, config: MonitoringConfig | None = None) -
     ratio, drop = float(config.baseline_ratio_pct), float(config.yoy_drop_pct)
     df = (current.join(baseline, on="enterprise_id", how="left").join(last_year, on="enterprise_id", how="left")
           .with_columns(
-              pl.when(pl.col("baseline") > 0).then(pl.col("electricity") / pl.col("baseline") * 100)
+              pl.when(pl.col("baseline") > 0).then((pl.col("electricity") / pl.col("baseline") * 100).round(6))
               .otherwise(None).alias("baseline_pct"),
-              pl.when(pl.col("last_year") > 0).then((pl.col("electricity") / pl.col("last_year") - 1) * 100)
+              pl.when(pl.col("last_year") > 0).then(((pl.col("electricity") / pl.col("last_year") - 1) * 100).round(6))
               .otherwise(None).alias("yoy_pct"))
+          # rounded to 6 places so that exactly 90% / −10% compare as written, not as binary fractions
           .with_columns((pl.col("baseline_pct") < ratio).fill_null(False).alias("below_baseline"),
                         (pl.col("yoy_pct") <= -drop).fill_null(False).alias("yoy_drop"))
           .filter(pl.col("below_baseline") | pl.col("yoy_drop")))

@@ -353,7 +353,7 @@ def cockpit(request):
     government_only(request)
     province = user_province(request)
     region = request.user.region or province
-    period = services.latest_period(region)
+    period = services.latest_period(region) or services.latest_period(province)
     visible = set(visible_regions(request.user).values_list("code", flat=True))
     ctx: dict = {"region": region, "province": province, "period": "", "visible": visible}
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=HEADLINES)}

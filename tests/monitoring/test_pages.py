@@ -1,0 +1,58 @@
+"""Cockpit, plans and the demo hook: pages render for officers, scoped; nobody else sees them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from industrybrain.demo.build import DemoContext
+from industrybrain.indicators import demo_data as indicators_demo
+from industrybrain.monitoring import demo_data
+from industrybrain.monitoring.models import RegionPlan, TriggerHit, WarningLetter
+
+
+def test_cockpit_for_officers_only(client, city_board, officers):
+    client.force_login(officers["province"])
+    response = client.get("/monitoring/?indicator=above_scale_value_added&level=city")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "vendor/echarts/echarts.min.js" in html and 'data-testid="headline-cards"' in html
+    data = json.loads(re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    hz = next(p for p in data["points"] if p["code"] == "330100")
+    assert hz["value"][2] == 6.0 and hz["url"].startswith("/monitoring/bulletin/?region=330100")
+    client.force_login(officers["county"])
+    html = client.get("/monitoring/?indicator=above_scale_value_added&level=city").content.decode()
+    data = json.loads(re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert all(p["url"] == "" for p in data["points"])  # a 西湖区 officer sees the map, clicks nothing outside
+    client.force_login(officers["enterprise"])
+    assert client.get("/monitoring/").status_code == 404
+
+
+def test_region_plan_edit_scoped(client, officers):
+    client.force_login(officers["county"])
+    response = client.post("/monitoring/plans/330106/", {"year": "2023", "targets": "增速8%", "measures": "技改",
+                                                          "responsible_leader": "张副区长"})
+    assert response.status_code == 302
+    assert RegionPlan.objects.get(region_id="330106", year=2023).responsible_leader == "张副区长"
+    assert client.post("/monitoring/plans/330206/", {"year": "2023", "targets": "x"}).status_code == 404
+    assert "张副区长" in client.get("/monitoring/plans/").content.decode()
+    client.force_login(officers["other_county"])
+    assert "张副区长" not in client.get("/monitoring/plans/").content.decode()
+
+
+@pytest.mark.slow
+def test_demo_hook_populates_the_pages(client, db, officers):
+    indicators_demo.build(DemoContext(enterprises=300, seed=2023))
+    summary = demo_data.build(DemoContext(enterprises=300, seed=2023))
+    assert "2023-12" in summary
+    assert TriggerHit.objects.filter(year=2023, month=12).exists()
+    assert WarningLetter.objects.count() == 6
+    assert WarningLetter.objects.filter(state="issued").exists()
+    client.force_login(officers["province"])
+    for url in ("/monitoring/", "/monitoring/board/", "/monitoring/letters/", "/monitoring/triggers/",
+                "/monitoring/electricity/", "/monitoring/plans/"):
+        assert client.get(url).status_code == 200, url
+    demo_data.clear()
+    assert not WarningLetter.objects.exists()
