@@ -671,7 +671,8 @@ def store_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, enterpri
         else:
             values.append((code, col))
     outcome = "CASE WHEN r.outcome IS NULL THEN 'unknown' WHEN r.outcome THEN 'pass' ELSE 'fail' END"
-    sql = (f"SELECT %(evaluation)s, r.enterprise_id, {outcome}, r.score, {_json_object(subscores, dialect)}, "  # noqa: S608
+    score = "CAST(r.score AS double precision)" if dialect == "postgres" else "r.score"  # untyped NULL without scoring
+    sql = (f"SELECT %(evaluation)s, r.enterprise_id, {outcome}, {score}, {_json_object(subscores, dialect)}, "  # noqa: S608
            f"{_json_object(criteria, dialect)}, {_json_object(values, dialect)} FROM ({inner.sql}) r")
     if spec.checksum:
         _CACHE[key] = (sql, cols)

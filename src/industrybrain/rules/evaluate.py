@@ -146,6 +146,8 @@ def evaluate_rule(rule_code: str | RuleVersion, as_of: datetime.date, enterprise
     started = time.perf_counter()
     if ids is None and snapshot is None:
         snapshot = snapshots.ensure(as_of) if reuse_snapshot else snapshots.build(as_of)
+    if ids is None:
+        snapshots.tune_sqlite()
     with transaction.atomic():
         return _evaluate(version, as_of, ids, user, snapshot if ids is None else None, trigger, started)
 
