@@ -1,0 +1,73 @@
+"""A county officer walks a project through the six lists with evidence; a late stage raises an alert;
+the lists export to Excel."""
+
+import datetime as dt
+
+import pytest
+
+from industrybrain.projects import alerts
+from industrybrain.projects.models import Programme
+from tests.projects.conftest import make_project
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MOVES = [  # target, actual date, land parcel
+    ("land_acquired", "2026-02-02", "西湖区2026-07号地块"),
+    ("started", "2026-03-02", ""),
+    ("under_construction", "2026-04-01", ""),
+    ("completed", "2026-08-03", ""),
+    ("in_production", "2026-09-01", ""),
+]
+
+
+@pytest.fixture
+def project(reference_data, roles, xihu_enterprise):
+    from industrybrain.projects.models import Project  # noqa: F401  (migrated apps are loaded)
+
+    return make_project("330106", xihu_enterprise, name="西湖芯片扩产项目",
+                        programme=Programme.objects.get(code="qxwy-manufacturing"))
+
+
+def test_project_moves_through_the_six_lists(project, page, live_server, login, shot, tmp_path):
+    evidence = tmp_path / "佐证材料.pdf"
+    evidence.write_bytes(b"%PDF-1.4 demo evidence")
+    login(page, "county")
+    for target, day, parcel in MOVES:
+        page.goto(f"{live_server.url}/projects/{project.pk}/move/")
+        page.select_option("select[name=target]", target)
+        page.fill("input[name=effective_date]", day)
+        if parcel:
+            page.fill("input[name=land_parcel]", parcel)
+        page.set_input_files("input[name=evidence]", str(evidence))
+        page.click("[data-testid=move-form] button.btn-primary")
+        page.wait_for_selector("[data-testid=project-stage]")
+        assert page.locator("[data-testid=form-errors]").count() == 0, target
+    assert "投产" in page.locator("[data-testid=project-stage]").inner_text()
+    assert page.locator("[data-testid=transitions] tbody tr").count() >= len(MOVES)
+    shot(page, "project-in-production")
+
+
+def test_a_move_without_evidence_is_refused(project, page, live_server, login):
+    login(page, "county")
+    page.goto(f"{live_server.url}/projects/{project.pk}/move/")
+    page.select_option("select[name=target]", "land_acquired")
+    page.fill("input[name=effective_date]", "2026-02-02")
+    page.fill("input[name=land_parcel]", "西湖区2026-07号地块")
+    page.click("[data-testid=move-form] button.btn-primary")
+    page.wait_for_selector("[data-testid=form-errors]")
+    project.refresh_from_db()
+    assert project.stage == "signed"
+
+
+def test_late_stage_raises_an_alert_and_lists_export(project, page, live_server, login, shot):
+    project.planned_land_acquired = dt.date(2026, 3, 1)
+    project.save()
+    alerts.run_checks(dt.date(2026, 6, 1))
+    login(page, "county")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    assert page.locator("[data-testid=project-alert]").count() >= 1
+    shot(page, "project-alert")
+    page.goto(f"{live_server.url}/projects/")
+    with page.expect_download() as download:
+        page.click("text=导出Excel")
+    assert download.value.suggested_filename.endswith(".xlsx")
