@@ -146,7 +146,8 @@ def main() -> None:
                  f"all {total:.1f} s (snapshot {snap_s:.1f} s + evaluate and store results {store_total:.1f} s); "
                  f"Python loop {py_total:.0f} s (extrapolated from {len(sample):,}) → {ratio:.1f}×; "
                  f"one enterprise after an edit {one_ms:.0f} ms for {len(evals)} rules + snapshot refresh "
-                 f"{refresh_ms:.0f} ms; " + "; ".join(parts) + "\n")
+                 f"{refresh_ms:.0f} ms; " + "; ".join(parts)
+                 + f" (load average {os.getloadavg()[0]:.1f} at the end: the machine is shared)\n")
         with (ROOT / "docs" / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
             fh.write(entry)
         print("recorded in docs/BENCHMARKS.md")
