@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from industrybrain.core import api as core_api
 from industrybrain.cultivation import api as cultivation_api
 from industrybrain.indicators import api as indicators_api
+from industrybrain.monitoring import api as monitoring_api
 from industrybrain.policies import api as policies_api
 from industrybrain.projects import api as projects_api
 from industrybrain.registry import api as registry_api
@@ -22,6 +23,7 @@ projects_api.register(router)
 indicators_api.register(router)
 cultivation_api.register(router)
 policies_api.register(router)
+monitoring_api.register(router)
 
 urlpatterns = [
     path("auth/token/", core_api.ObtainTokenView.as_view(), name="api-token"),

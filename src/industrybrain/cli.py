@@ -25,6 +25,8 @@ ALIASES = {
     "indicators": "ib_indicators",
     "cultivation": "ib_cultivation",
     "policies": "ib_policies",
+    "rankings": "ib_rankings",
+    "monitoring": "ib_monitoring",
 }
 
 

@@ -15,8 +15,9 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from industrybrain.core.models import Department, ImportJob
+from industrybrain.core.models import Department, ImportJob, Region
 from industrybrain.cultivation.models import TierRun
+from industrybrain.monitoring.models import WarningLetter
 from industrybrain.policies.models import Case, CaseState
 from industrybrain.projects.models import ProjectStageEvidence
 from tests import factories
@@ -39,7 +40,7 @@ def walk(patterns, prefix=""):
             yield prefix + str(p.pattern), p
 
 
-OBJECT_PARAM = re.compile(r"<(int|uscc|uuid):\w+>")
+OBJECT_PARAM = re.compile(r"<(int|uscc|uuid|str):\w+>")
 
 
 def object_urls():
@@ -54,7 +55,8 @@ def object_urls():
 # Which object an id in a route refers to: the first matching prefix wins.
 ROUTE_KINDS = [("projects/evidence/", "evidence"), ("projects/", "project"), ("enterprises/", "enterprise"),
                ("imports/", "import_job"), ("policies/cases/", "case"), ("policies/", "policy"),
-               ("cultivation/runs/", "tier_run"), ("cultivation/enterprises/", "enterprise")]
+               ("cultivation/runs/", "tier_run"), ("cultivation/enterprises/", "enterprise"),
+               ("monitoring/letters/", "warning_letter"), ("monitoring/plans/", "region")]
 
 
 @pytest.fixture
@@ -74,8 +76,10 @@ def foreign(db, roles):
                                department=shanghai)
     run = TierRun.objects.create(tier="innovative_sme", as_of=dt.date(2024, 7, 1), region_id="310000",
                                  created_by=other)
+    letter = WarningLetter.objects.create(number="经信提示〔2023〕99号", region_id="310115", year=2023, month=10)
     return {"enterprise": enterprise, "project": project, "evidence": evidence, "import_job": job,
-            "policy": policy, "case": case, "tier_run": run}
+            "policy": policy, "case": case, "tier_run": run, "warning_letter": letter,
+            "region": Region.objects.get(code="310115")}
 
 
 def concrete(route: str, objects) -> str:
@@ -89,6 +93,8 @@ def concrete(route: str, objects) -> str:
             return obj.uscc
         if converter == "uuid":
             return str(obj.uuid)
+        if converter == "str":
+            return obj.code
         if first[0]:
             first[0] = False
             return str(obj.pk)
@@ -140,7 +146,9 @@ LIST_PAGES = ["/", "/enterprises/", "/enterprises/?q=浦东", "/projects/", "/pr
               "/imports/", "/notifications/", "/policies/", "/policies/?q=浦东", "/policies/mine/",
               "/policies/cases/", "/policies/ledger/", "/policies/dashboard/", "/policies/reductions/",
               "/cultivation/", "/cultivation/pool/", "/cultivation/certifications/",
-              "/cultivation/certifications/expiring/", "/cultivation/runs/", "/monitoring/bulletin/"]
+              "/cultivation/certifications/expiring/", "/cultivation/runs/", "/monitoring/bulletin/",
+              "/monitoring/", "/monitoring/board/", "/monitoring/letters/", "/monitoring/electricity/",
+              "/monitoring/triggers/"]
 EXPORTS = ["/enterprises/export/", "/projects/export/", "/cultivation/pool/export/",
            "/cultivation/certifications/export/"]
 

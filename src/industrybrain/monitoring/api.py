@@ -84,9 +84,12 @@ class LetterSerializer(serializers.ModelSerializer):
         return letters.state_label(obj.state)
 
 
-class MoveSerializer(serializers.Serializer):
-    target = serializers.ChoiceField(choices=letters.LETTER_FLOW.codes)
-    expected_state = serializers.ChoiceField(choices=letters.LETTER_FLOW.codes, required=False)
+LETTER_STATE_CHOICES = letters.LETTER_FLOW.codes
+
+
+class LetterMoveSerializer(serializers.Serializer):
+    target = serializers.ChoiceField(choices=LETTER_STATE_CHOICES)
+    expected_state = serializers.ChoiceField(choices=LETTER_STATE_CHOICES, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     plan_text = serializers.CharField(required=False, allow_blank=True, default="")
     closing_note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -102,10 +105,10 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         return scope(self.request.user, WarningLetter.objects.select_related("region").prefetch_related("indicators"))
 
-    @action(detail=True, methods=["post"], serializer_class=MoveSerializer)
+    @action(detail=True, methods=["post"], serializer_class=LetterMoveSerializer)
     def move(self, request, pk=None):
         letter = self.get_object()
-        data = MoveSerializer(data=request.data)
+        data = LetterMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         try:
@@ -139,7 +142,7 @@ class HitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return scope(self.request.user, TriggerHit.objects.select_related("indicator", "rule"))
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class ElectricityAlertSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
 
     class Meta:
@@ -149,7 +152,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = AlertSerializer
+    serializer_class = ElectricityAlertSerializer
     queryset = ElectricityAlert.objects.all()
     permission_classes = [permissions.IsAuthenticated]
     filterset_fields = ["year", "month", "region", "industry", "level"]

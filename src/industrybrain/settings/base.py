@@ -183,6 +183,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectStageEnum": "industrybrain.projects.stages.Stage",
         "ProjectStageCodeEnum": "industrybrain.projects.stages.STAGES",
+        "LetterStateEnum": "industrybrain.monitoring.api.LETTER_STATE_CHOICES",
     },
 }
 

@@ -26,7 +26,8 @@ ENTERPRISE = frozenset({"enterprise_user"})
 MODULES: tuple[NavItem, ...] = (
     NavItem(gettext_noop("首页"), "home", "house"),
     NavItem(gettext_noop("企业库"), "registry:enterprise-list", "building"),
-    NavItem(gettext_noop("运行监测"), "monitoring:bulletin", "graph-up", GOVERNMENT),
+    NavItem(gettext_noop("驾驶舱"), "monitoring:cockpit", "speedometer2", OFFICERS),
+    NavItem(gettext_noop("运行监测"), "monitoring:board", "graph-up", OFFICERS | {"department_reviewer"}),
     NavItem(gettext_noop("梯度培育"), "cultivation:ladder", "bar-chart-steps", GOVERNMENT),
     NavItem(gettext_noop("培育自评"), "cultivation:self-assessment", "clipboard-check", ENTERPRISE),
     NavItem(gettext_noop("惠企政策"), "policies:policy-list", "gift", GOVERNMENT),
