@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from industrybrain.core.access import visible_regions
 from industrybrain.core.models import IndustryCategory
 
-from .models import Blocker, Programme, ProjectType
+from .models import Blocker, Programme, Project, ProjectType
 from .stages import PROJECT_FLOW, Stage
 
 
@@ -126,3 +126,81 @@ class BlockerForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap(self)
+
+
+class ProjectForm(forms.ModelForm):
+    """Register or correct a project's particulars. The list a project is on changes only through a stage
+    move (date + evidence, audited), so stage and actual dates after signing are not on this form."""
+
+    industry_code = forms.CharField(label=_("行业代码"), required=False, max_length=4,
+                                    help_text=_("GB/T 4754-2017 小类代码，如3973"))
+
+    class Meta:
+        model = Project
+        fields = ["code", "name", "investor_uscc", "investor_name", "region", "industry_category", "project_type",
+                  "programme", "total_investment", "equipment_investment", "land_area_mu", "responsible_leader",
+                  "actual_signed", "planned_land_acquired", "planned_started", "planned_completed",
+                  "planned_in_production", "description"]
+        widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in (
+            "actual_signed", "planned_land_acquired", "planned_started", "planned_completed", "planned_in_production")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["region"].queryset = visible_regions(user).order_by("path")
+        self.fields["actual_signed"].required = True
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+            if self.instance.industry_id:
+                self.fields["industry_code"].initial = self.instance.industry_id
+            if self.instance.stage != Stage.SIGNED:
+                self.fields["actual_signed"].disabled = True
+        bootstrap(self)
+
+    def clean_investor_uscc(self) -> str:
+        from industrybrain.registry import uscc
+
+        value = self.cleaned_data.get("investor_uscc", "").strip()
+        if not value:
+            return ""
+        try:
+            return uscc.validate(value)
+        except uscc.USCCError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_industry_code(self):
+        from industrybrain.core.models import Industry
+
+        code = self.cleaned_data.get("industry_code", "").strip()
+        if not code:
+            return None
+        industry = Industry.objects.filter(code=code).first()
+        if industry is None:
+            raise forms.ValidationError(_("未知的行业代码：%(code)s") % {"code": code})
+        return industry
+
+    def clean_actual_signed(self):
+        day = self.cleaned_data.get("actual_signed")
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("签约日期不能晚于今天"))
+        return day
+
+    def save(self, commit: bool = True) -> Project:
+        from industrybrain.registry.models import Enterprise
+
+        project = super().save(commit=False)
+        project.industry = self.cleaned_data.get("industry_code")
+        # An investor already in the registry (and visible to the officer) is linked to its profile.
+        if project.investor_uscc:
+            from industrybrain.core.access import scope
+
+            project.enterprise = scope(self.user, Enterprise.objects.filter(uscc=project.investor_uscc)).first()
+            if project.industry is None and project.enterprise is not None:
+                project.industry_id = project.enterprise.industry_id
+        if project._state.adding:
+            project.stage = Stage.SIGNED
+            project.stage_entered_on = project.actual_signed
+            project.planned_signed = project.actual_signed
+        if commit:
+            project.save()
+        return project

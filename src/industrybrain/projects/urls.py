@@ -6,12 +6,14 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.project_list, name="project-list"),
+    path("new/", views.project_create, name="project-create"),
     path("export/", views.project_export, name="project-export"),
     path("rollup/", views.rollup, name="rollup"),
     path("alerts/", views.alert_list, name="alert-list"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
     path("<int:pk>/", views.project_detail, name="project-detail"),
     path("<int:pk>/move/", views.project_move, name="project-move"),
+    path("<int:pk>/edit/", views.project_edit, name="project-edit"),
     path("<int:pk>/reports/new/", views.project_report, name="project-report"),
     path("<int:pk>/blockers/new/", views.blocker_add, name="blocker-add"),
 ]

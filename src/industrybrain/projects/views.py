@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
@@ -21,7 +22,7 @@ from industrybrain.core.models import IndustryCategory, Region
 from industrybrain.workflow.services import TransitionError, history
 
 from . import exports, figures
-from .forms import BlockerForm, FilterForm, MoveForm, ReportForm
+from .forms import BlockerForm, FilterForm, MoveForm, ProjectForm, ReportForm
 from .models import AnnualPlan, Project, ProjectAlert, ProjectStageEvidence
 from .services import ActionError, ReportInput, can_edit, can_report, move_stage, submit_report
 from .stages import PROJECT_FLOW, STAGES, Stage
@@ -80,7 +81,7 @@ def project_list(request):
         "total_yi": figures.to_yi(sum((f.total_investment for f in lists), Decimal(0))),
         "shown_yi": figures.to_yi(sum((f.total_investment for f in lists if not stage or f.stage == stage),
                                       Decimal(0))),
-        "base_query": query.urlencode(),
+        "base_query": query.urlencode(), "can_edit": can_edit(request.user),
     })
 
 
@@ -160,6 +161,32 @@ def project_move(request, pk: int):
                                                   "land_parcel": project.land_parcel,
                                                   "effective_date": timezone.localdate()})
     return render(request, "projects/project_move.html", {"project": project, "form": form})
+
+
+@login_required
+def project_create(request):
+    if not can_edit(request.user):
+        raise PermissionDenied(_("只有经信部门干部可以登记项目"))
+    form = ProjectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        project = form.save()
+        messages.success(request, _("已登记项目，进入签约清单"))
+        return redirect("projects:project-detail", pk=project.pk)
+    return render(request, "projects/project_edit.html", {"form": form, "heading": _("登记重大项目")})
+
+
+@login_required
+def project_edit(request, pk: int):
+    project = _get(request, Project.objects.all(), pk)
+    if not can_edit(request.user):
+        raise Http404(_("未找到该记录或无权操作"))
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("已保存项目信息"))
+        return redirect("projects:project-detail", pk=project.pk)
+    return render(request, "projects/project_edit.html", {"form": form, "project": project,
+                                                          "heading": _("修改项目信息")})
 
 
 @login_required
