@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from industrybrain.core.models import Notification, User
 from industrybrain.registry.models import Certification
@@ -39,12 +40,12 @@ def expiring_q(day: dt.date, months: int = tiers.EXPIRY_WARNING_MONTHS) -> Q:
 
 def status_of(cert: Certification, day: dt.date) -> str:
     if cert.issued_on > day:
-        return "未生效"
+        return gettext_noop("未生效")
     if cert.valid_until is not None and cert.valid_until < day:
-        return "已过期"
+        return gettext_noop("已过期")
     if cert.valid_until is not None and cert.valid_until <= add_months(day, tiers.EXPIRY_WARNING_MONTHS):
-        return "6个月内到期"
-    return "有效"
+        return gettext_noop("6个月内到期")
+    return gettext_noop("有效")
 
 
 def info_of(cert: Certification) -> CertificationInfo | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear, Substr
+from django.utils.translation import gettext as _
 
 from industrybrain.core.access import scope
 from industrybrain.core.models import Industry, Region, User
@@ -100,8 +101,8 @@ def ladder(user: User, day: dt.date) -> dict[str, Any]:
                  .order_by())
     years = sorted({y for y, _k, _n in trend_raw})
     by_year = {(y, k): n for y, k, n in trend_raw}
-    trend = {"categories": [str(y) for y in years], "yAxes": [{"name": "家"}],
-             "series": [{"name": t.short, "type": "bar", "stack": "tiers",
+    trend = {"categories": [str(y) for y in years], "yAxes": [{"name": _("家")}],
+             "series": [{"name": _(t.short), "type": "bar", "stack": "tiers",
                          "data": [by_year.get((y, t.code), 0) for y in years]} for t in tiers.TIERS]}
 
     # map: the regions one level below, at their centre, sized and coloured by certified enterprises

@@ -57,7 +57,7 @@ class _Filters(forms.Form):
 
 
 class PoolFilter(_Filters):
-    tier = forms.ChoiceField(label=_("目标层级"), required=False, choices=tiers.EVALUATED_CHOICES)
+    tier = forms.ChoiceField(label=_("目标层级"), required=False, choices=[(code, _(label)) for code, label in tiers.EVALUATED_CHOICES])
     failed = forms.ChoiceField(label=_("未满足条件数"), required=False,
                                choices=[("", _("一至两项")), ("1", _("仅差一项")), ("2", _("差两项"))])
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORTS)
@@ -81,9 +81,9 @@ class PoolFilter(_Filters):
 
 
 class CertificationFilter(_Filters):
-    tier = forms.ChoiceField(label=_("层级"), required=False, choices=[("", _("全部层级")), *tiers.TIER_CHOICES])
+    tier = forms.ChoiceField(label=_("层级"), required=False, choices=[("", _("全部层级")), *[(code, _(label)) for code, label in tiers.TIER_CHOICES]])
     level = forms.ChoiceField(label=_("级别"), required=False,
-                              choices=[("", _("全部级别")), *[(v, v) for v in tiers.LEVELS]])
+                              choices=[("", _("全部级别")), *[(v, _(v)) for v in tiers.LEVELS]])
     batch = forms.CharField(label=_("批次"), required=False, max_length=60)
     year = forms.IntegerField(label=_("认定年度"), required=False, min_value=1990, max_value=2100)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=STATUSES)
@@ -119,7 +119,7 @@ class CertificationFilter(_Filters):
 
 
 class RunForm(forms.Form):
-    tier = forms.ChoiceField(label=_("梯度层级"), choices=tiers.EVALUATED_CHOICES)
+    tier = forms.ChoiceField(label=_("梯度层级"), choices=[(code, _(label)) for code, label in tiers.EVALUATED_CHOICES])
     as_of = forms.DateField(label=_("评价日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):

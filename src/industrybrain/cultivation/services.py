@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from industrybrain.core.access import region_subtree_q
 from industrybrain.core.models import Region, Role, User
@@ -227,7 +228,7 @@ class TierExplanation:
 
 def _hint_list(analysis: gaps.Analysis) -> list[str]:
     return [f"{u.name}：{u.text}" for u in analysis.units if u.result == "fail" and u.text] + [
-        f"{u.name}：数据不足，请补充相关数据" for u in analysis.units if u.result == "unknown"]
+        _("%(name)s：数据不足，请补充相关数据") % {"name": u.name} for u in analysis.units if u.result == "unknown"]
 
 
 def _decorate(explanation: dict, spec: RuleSpec, env: Any) -> dict:
@@ -249,7 +250,7 @@ def tier_explanations(enterprise: Enterprise, as_of: dt.date | None = None) -> l
         certs = [c for c in held if c.kind == tier.code]
         if not tier.evaluated:
             out.append(TierExplanation(tier, "manual", certifications=certs,
-                                       message="无全国性量化标准，按人工认定（tiers.md §5）"))
+                                       message=_("无全国性量化标准，按人工认定（tiers.md §5）")))
             continue
         run = None if as_of else latest_run(tier.code)
         result = (EvaluationResult.objects.filter(evaluation=run.evaluation, enterprise=enterprise).first()
@@ -274,7 +275,7 @@ def tier_explanations(enterprise: Enterprise, as_of: dt.date | None = None) -> l
         spec = version.spec()
         rows = engine.run(spec, day, [enterprise.pk])
         if not rows:
-            out.append(TierExplanation(tier, "no_rule", day, certifications=certs, message="无评价结果"))
+            out.append(TierExplanation(tier, "no_rule", day, certifications=certs, message=_("无评价结果")))
             continue
         data = engine.payload(spec, rows[0])
         env = gaps.environment(spec, data["values"], data["criteria"], data["subscores"], data["score"])
@@ -282,7 +283,7 @@ def tier_explanations(enterprise: Enterprise, as_of: dt.date | None = None) -> l
         analysis = gaps.analyse(spec, data["outcome"], data["values"], data["criteria"], data["subscores"],
                                 data["score"])
         out.append(TierExplanation(tier, "live", day, version, spec, explanation, analysis, _hint_list(analysis),
-                                   certs, message="尚无该层级的评价批次，以下为按当前数据的实时计算（未存档）"))
+                                   certs, message=_("尚无该层级的评价批次，以下为按当前数据的实时计算（未存档）")))
     return out
 
 

@@ -42,7 +42,7 @@ EVALUATED: tuple[Tier, ...] = tuple(t for t in TIERS if t.evaluated)
 TIER_CHOICES: list[tuple[str, str]] = [(t.code, t.label) for t in TIERS]
 EVALUATED_CHOICES: list[tuple[str, str]] = [(t.code, t.label) for t in EVALUATED]
 
-LEVELS: tuple[str, ...] = ("国家级", "省级", "市级")
+LEVELS: tuple[str, ...] = (gettext_noop("国家级"), gettext_noop("省级"), gettext_noop("市级"))
 VALIDITY_YEARS = 3
 EXPIRY_WARNING_MONTHS = 6
 

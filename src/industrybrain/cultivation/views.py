@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from industrybrain.core.access import get_scoped_or_404, scope
@@ -135,7 +136,7 @@ def run_list(request):
             except services.RunError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "已发起评价，后台执行中。")
+                messages.success(request, _("已发起评价，后台执行中。"))
                 return redirect("cultivation:run-detail", run.uuid)
     page = Paginator(runs, 30).get_page(request.GET.get("page"))
     return render(request, "cultivation/run_list.html", {"page": page, "form": form})

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from industrybrain.core.imports import (
     ApplyContext,
@@ -105,7 +106,7 @@ FIGURE_KEYS = ("month_value", "ytd_value", "yoy_pct", "ytd_yoy_pct")
 @register
 class IndicatorImporter(Importer):
     kind = "indicators"
-    label = "指标数据（统计局格式）"
+    label = gettext_noop("指标数据（统计局格式）")
     description = ("按统计局月报格式导入各地区指标数据：每行一个地区、一个指标、一个期别。累计增速按公布值填写；"
                    "同一地区、指标、期别再次导入不同数值时，作为新的修订版本保存，原数据保留为历史。")
     columns: ClassVar[tuple[ImportColumn, ...]] = (

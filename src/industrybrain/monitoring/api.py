@@ -5,6 +5,7 @@ electricity alerts (scoped). Register with `monitoring.api.register(router)` in 
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -51,7 +52,7 @@ class RankingViewSet(viewsets.ViewSet):
         period = parse_period(request.query_params.get("period", ""))
         level = request.query_params.get("level", Level.COUNTY)
         if indicator is None or period is None or level not in Level.values:
-            return Response({"errors": ["需要 indicator、period（YYYY-MM）和 level（city|county）"]},
+            return Response({"errors": [_("需要 indicator、period（YYYY-MM）和 level（city|county）")]},
                             status=status.HTTP_400_BAD_REQUEST)
         user = request.user
         province = province_of(user.region) if user.region_id else Region.objects.filter(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext_noop
 
 from industrybrain.core.models import Region
 from industrybrain.indicators import calc
@@ -37,7 +38,7 @@ from industrybrain.registry.models import YearlyFact
 from .models import Level, MonitoringConfig
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
-STATUS_LABELS = {GREEN: "绿", YELLOW: "黄", RED: "红", "": "—"}
+STATUS_LABELS = {GREEN: gettext_noop("绿"), YELLOW: gettext_noop("黄"), RED: gettext_noop("红"), "": "—"}
 CITY_GROUP = "设区市"
 YI = Decimal(10000)  # 万元 per 亿元
 
