@@ -237,3 +237,50 @@ def test_project_export_stays_chinese_in_english(english, project):
     body = b"".join(response.streaming_content)
     names = load_workbook(BytesIO(body), read_only=True).sheetnames
     assert "签约清单" in names and not any("list" in name for name in names)
+
+
+# ------------------------------------------------------------- cultivation and monitoring (second pass)
+
+@pytest.mark.django_db
+def test_cultivation_ladder_in_english(english):
+    html = page(english, reverse("cultivation:ladder"))
+    for label in ["Tiered cultivation of quality enterprises: overview", "Tier overview", "Cultivation pool",
+                  "Certificate list", "Expiry reminders", "Innovative SME", "SRDI “Little Giant” enterprise",
+                  "Qualified, not certified", "Certifications by year", "Longitude"]:
+        assert label in html, label
+    for label in ["优质企业梯度培育总览", "梯度总览", "资质名录", "创新型中小企业", "符合未认定", "经度"]:
+        assert label not in html, label
+    html = page(english, reverse("cultivation:certification-list"))
+    for label in ["Tiered cultivation certificate list", "All tiers", "All levels", "National"]:
+        assert label in html, label
+
+
+@pytest.mark.django_db
+def test_monitoring_board_and_cockpit_in_english(english):
+    html = page(english, reverse("monitoring:board"))
+    assert "Ranking board" in html and "Cockpit" in html
+    assert "指标晾晒" not in html
+    html = page(english, reverse("monitoring:cockpit"))
+    for label in ["Industrial economy cockpit", "Ranking board", "Warning letter on weaknesses",
+                  "Electricity monitoring", "Bulletin", "Open warning letters", "Cities", "Latitude"]:
+        assert label in html, label
+    for label in ["工业经济运行驾驶舱", "未销号提示函", "用电监测", "设区市", "纬度"]:
+        assert label not in html, label
+
+
+@pytest.mark.django_db
+def test_bulletin_page_in_english(english):
+    html = page(english, reverse("monitoring:bulletin"))
+    for label in ["Bulletin", "Generate bulletin", "Period"]:
+        assert label in html, label
+    for label in ["生成简报", "运行简报"]:
+        assert label not in html, label
+
+
+@pytest.mark.django_db
+def test_cultivation_and_monitoring_chinese_by_default(officer_client):
+    assert "优质企业梯度培育总览" in page(officer_client, reverse("cultivation:ladder"))
+    assert "指标晾晒" in page(officer_client, reverse("monitoring:board"))
+    html = page(officer_client, reverse("monitoring:cockpit"))
+    assert "工业经济运行驾驶舱" in html and "Industrial economy cockpit" not in html
+    assert "生成简报" in page(officer_client, reverse("monitoring:bulletin"))
