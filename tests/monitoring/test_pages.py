@@ -56,3 +56,25 @@ def test_demo_hook_populates_the_pages(client, db, officers):
         assert client.get(url).status_code == 200, url
     demo_data.clear()
     assert not WarningLetter.objects.exists()
+
+
+def test_cockpit_counts_the_project_alerts_the_officer_may_see(client, officers):
+    import datetime as dt
+
+    from industrybrain.projects import alerts
+    from tests.projects.conftest import make_project
+
+    late = make_project("330106", name="西湖逾期拿地项目")
+    late.planned_land_acquired = dt.date(2026, 3, 1)
+    late.save()
+    foreign = make_project("330203", name="宁波逾期拿地项目")
+    foreign.planned_land_acquired = dt.date(2026, 3, 1)
+    foreign.save()
+    alerts.run_checks(dt.date(2026, 6, 1), notify=False)
+    client.force_login(officers["county"])
+    html = client.get("/monitoring/").content.decode()
+    count = re.search(r'data-testid="project-alerts">[^<]*?(\d+)</a>', html)
+    assert count and count.group(1) == "1"
+    client.force_login(officers["province"])
+    html = client.get("/monitoring/").content.decode()
+    assert re.search(r'data-testid="project-alerts">[^<]*?(\d+)</a>', html).group(1) == "2"

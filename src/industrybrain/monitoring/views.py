@@ -405,4 +405,18 @@ def cockpit(request):
                                .filter(state__in=letters.OPEN_STATES)[:10])
     ctx["letter_labels"] = {c: letters.state_label(c) for c in letters.LETTER_FLOW.codes}
     ctx["map_indicators"] = board_indicators()
+    ctx.update(project_alert_summary(request.user))
     return render(request, "monitoring/cockpit.html", ctx)
+
+
+def project_alert_summary(user) -> dict:
+    """Open major-project alerts the user may see, by kind (the projects module raises them)."""
+    from django.db.models import Count
+
+    from industrybrain.projects.models import ProjectAlert
+
+    open_alerts = scope(user, ProjectAlert.objects.filter(status="open"))
+    labels = dict(ProjectAlert._meta.get_field("kind").choices or [])
+    kinds = [{"label": labels.get(row["kind"], row["kind"]), "n": row["n"]}
+             for row in open_alerts.values("kind").annotate(n=Count("pk")).order_by("-n")]
+    return {"project_alert_total": sum(k["n"] for k in kinds), "project_alert_kinds": kinds}
