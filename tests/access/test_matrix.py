@@ -19,7 +19,7 @@ from industrybrain.core.models import Department, ImportJob, Region
 from industrybrain.cultivation.models import TierRun
 from industrybrain.monitoring.models import WarningLetter
 from industrybrain.policies.models import Case, CaseState
-from industrybrain.projects.models import ProjectStageEvidence
+from industrybrain.projects.models import ProjectAlert, ProjectStageEvidence
 from tests import factories
 from tests.policies.conftest import make_policy
 from tests.projects.conftest import make_project
@@ -53,7 +53,7 @@ def object_urls():
 
 
 # Which object an id in a route refers to: the first matching prefix wins.
-ROUTE_KINDS = [("projects/evidence/", "evidence"), ("projects/", "project"), ("enterprises/", "enterprise"),
+ROUTE_KINDS = [("projects/evidence/", "evidence"), ("projects/alerts/", "project_alert"), ("projects/", "project"), ("enterprises/", "enterprise"),
                ("imports/", "import_job"), ("policies/cases/", "case"), ("policies/", "policy"),
                ("cultivation/runs/", "tier_run"), ("cultivation/enterprises/", "enterprise"),
                ("monitoring/letters/", "warning_letter"), ("monitoring/plans/", "region")]
@@ -76,9 +76,12 @@ def foreign(db, roles):
                                department=shanghai)
     run = TierRun.objects.create(tier="innovative_sme", as_of=dt.date(2024, 7, 1), region_id="310000",
                                  created_by=other)
+    project_alert = ProjectAlert.objects.create(
+        kind=ProjectAlert.Kind.values[0], project=project, region_id="310115", key="foreign-alert",
+        message=FOREIGN_PROJECT + "逾期", first_detected_on=dt.date(2026, 6, 1), last_detected_on=dt.date(2026, 6, 1))
     letter = WarningLetter.objects.create(number="经信提示〔2023〕99号", region_id="310115", year=2023, month=10)
     return {"enterprise": enterprise, "project": project, "evidence": evidence, "import_job": job,
-            "policy": policy, "case": case, "tier_run": run, "warning_letter": letter,
+            "policy": policy, "case": case, "tier_run": run, "warning_letter": letter, "project_alert": project_alert,
             "region": Region.objects.get(code="310115")}
 
 

@@ -78,3 +78,27 @@ def test_run_checks_opens_keeps_closes_and_notifies(roles, xihu_project):
     xihu_project.save()
     assert alerts.run_checks(dt.date(2026, 6, 12)) == alerts.RunResult(0, 0, 1)
     assert ProjectAlert.objects.get().status == "closed"
+
+
+def test_an_alert_is_raised_to_a_warning_letter_for_its_region(client, roles, xihu_project):
+    import datetime as dt
+
+    from industrybrain.monitoring.models import WarningLetter
+    from industrybrain.projects import alerts
+    from industrybrain.projects.models import ProjectAlert
+
+    xihu_project.planned_land_acquired = dt.date(2026, 3, 1)
+    xihu_project.save()
+    alerts.run_checks(dt.date(2026, 6, 1), notify=False)
+    alert = ProjectAlert.objects.get(project=xihu_project)
+    client.force_login(roles["county"])  # its own region: nothing to raise
+    assert client.post(f"/projects/alerts/{alert.pk}/raise/").status_code == 404
+    client.force_login(roles["city"])
+    assert client.get(f"/projects/alerts/{alert.pk}/raise/").status_code == 404  # POST only
+    response = client.post(f"/projects/alerts/{alert.pk}/raise/")
+    assert response.status_code == 302
+    letter = WarningLetter.objects.get()
+    assert (letter.region_id, letter.state) == ("330106", "draft")
+    assert "西湖芯片扩产项目" in letter.reasons[0]
+    client.force_login(roles["enterprise"])
+    assert client.post(f"/projects/alerts/{alert.pk}/raise/").status_code == 404

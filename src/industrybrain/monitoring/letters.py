@@ -131,6 +131,17 @@ def draft_letter(region: Region, year: int, month: int, user: User | None = None
     return letter
 
 
+def draft_letter_for_reasons(region: Region, year: int, month: int, user: User | None,
+                             reasons: Sequence[str]) -> WarningLetter:
+    """A draft letter for reasons found outside the ranking board (e.g. a major project's alert)."""
+    with transaction.atomic():
+        return WarningLetter.objects.create(
+            number=next_number(year), region=region, year=year, month=month, reasons=list(reasons),
+            figures=letter_figures(region, year, month, []),
+            body=str(_("请对照问题深入分析原因，制定整改方案，明确目标、举措和责任领导，按期报送。")),
+            created_by=user, state="draft", state_entered_on=timezone.localdate())
+
+
 def _apply(letter: WarningLetter, request: TransitionRequest, _row: Any) -> None:
     day = request.effective_date or letter.state_entered_on or timezone.localdate()
     config = MonitoringConfig.get()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("export/", views.project_export, name="project-export"),
     path("rollup/", views.rollup, name="rollup"),
     path("alerts/", views.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/raise/", views.alert_raise, name="alert-raise"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
     path("<int:pk>/", views.project_detail, name="project-detail"),
     path("<int:pk>/move/", views.project_move, name="project-move"),

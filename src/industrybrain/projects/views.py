@@ -253,7 +253,25 @@ def alert_list(request):
         alerts = alerts.filter(kind=kind)
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     return render(request, "projects/alert_list.html", {
-        "page": page, "status": status, "kind": kind, "kinds": ProjectAlert.Kind.choices})
+        "page": page, "status": status, "kind": kind, "kinds": ProjectAlert.Kind.choices,
+        "can_raise": can_edit(request.user), "own_region": request.user.region_id})
+
+
+@login_required
+def alert_raise(request, pk: int):
+    """Raise a project alert to a 短板弱项提示函 (draft) addressed to the alert's region."""
+    from industrybrain.monitoring import letters
+
+    alert = _get(request, ProjectAlert.objects.select_related("project", "region"), pk)
+    if request.method != "POST" or not can_edit(request.user) or alert.region_id == request.user.region_id:
+        raise Http404(_("未找到该记录或无权操作"))
+    today = timezone.localdate()
+    subject = alert.project.name if alert.project else alert.region.name
+    letter = letters.draft_letter_for_reasons(alert.region, today.year, today.month, request.user,
+                                              [_("重大项目预警：%(subject)s：%(message)s")
+                                               % {"subject": subject, "message": alert.message}])
+    messages.success(request, _("已起草提示函%(number)s") % {"number": letter.number})
+    return redirect("monitoring:letter-detail", pk=letter.pk)
 
 
 @login_required
