@@ -11,6 +11,17 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _migration_data_for_transactional_tests(request):
+    """Transactional tests start on whatever the previous one left: put the migration data back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        from tests.dbdata import restore_if_flushed
+
+        restore_if_flushed()
+
+
 @pytest.fixture
 def xihu_enterprise(db):
     """An enterprise in 杭州市西湖区 (330106)."""
