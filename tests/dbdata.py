@@ -10,7 +10,7 @@ from __future__ import annotations
 def replay_data_migrations() -> None:
     """Run, in migration order, every RunPython of the project's own apps against the current models."""
     from django.apps import apps
-    from django.db import connection
+    from django.db import connection, transaction
     from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.operations import RunPython
 
@@ -20,12 +20,14 @@ def replay_data_migrations() -> None:
         for node in loader.graph.forwards_plan(leaf):
             if node not in nodes:
                 nodes.append(node)
-    with connection.schema_editor() as editor:
-        for app_label, name in nodes:
-            if not apps.get_app_config(app_label).name.startswith("industrybrain."):
-                continue
-            for operation in loader.graph.nodes[(app_label, name)].operations:
-                if isinstance(operation, RunPython):
+    for app_label, name in nodes:
+        if not apps.get_app_config(app_label).name.startswith("industrybrain."):
+            continue
+        for operation in loader.graph.nodes[(app_label, name)].operations:
+            if isinstance(operation, RunPython):
+                # One transaction per operation, as migrate does: PostgreSQL refuses DDL (an index) in a
+                # transaction that still has deferred foreign-key checks from earlier inserts.
+                with transaction.atomic(), connection.schema_editor(atomic=False) as editor:
                     operation.code(apps, editor)
 
 
