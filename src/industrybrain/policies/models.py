@@ -16,20 +16,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from industrybrain.core import calendar
+from industrybrain.core.fields import money
 from industrybrain.core.models import Department, Region
 from industrybrain.core.scope_paths import ScopePaths
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 PUBLICATION_WORKING_DAYS = 7  # a policy is published within 7 working days of issue
 FAST_TRACK_WORKING_DAYS = 60  # 快申快享: decision and payment within 60 working days of acceptance
 
-
-def money(verbose: StrOrPromise, **kwargs) -> models.DecimalField:
-    kwargs.setdefault("null", True)
-    kwargs.setdefault("blank", True)
-    return models.DecimalField(verbose, max_digits=16, decimal_places=2, **kwargs)
 
 
 class PolicyKind(models.TextChoices):

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from industrybrain.core.fields import money
 from industrybrain.core.models import Industry, IndustryCategory, Region
 from industrybrain.core.scope_paths import ScopePaths
 from industrybrain.registry import uscc as uscc_rules
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
 
 YI = Decimal("10000")  # 1 亿元 = 10,000 万元
 
-
-def money(verbose: StrOrPromise, **kwargs) -> models.DecimalField:
-    kwargs.setdefault("null", True)
-    kwargs.setdefault("blank", True)
-    return models.DecimalField(verbose, max_digits=16, decimal_places=2, **kwargs)
 
 
 class ProjectType(models.TextChoices):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from industrybrain.core.fields import money
 from industrybrain.core.models import Department, Industry, Region
 from industrybrain.core.scope_paths import ScopePaths
 
@@ -18,7 +19,7 @@ from . import sizing, uscc
 from .sizing import SizeClass
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 
 class Ownership(models.TextChoices):
@@ -119,9 +120,6 @@ class SourceMixin(models.Model):
         for field in fields:
             self.field_sources[field] = {"source": source, "at": at}
 
-
-def money(verbose: StrOrPromise) -> models.DecimalField:
-    return models.DecimalField(verbose, max_digits=16, decimal_places=2, null=True, blank=True)
 
 
 # Yearly fact fields: (name, Chinese label, unit). Imports, exports, API and pages read this one list.
