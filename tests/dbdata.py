@@ -10,7 +10,7 @@ from __future__ import annotations
 def replay_data_migrations() -> None:
     """Run, in migration order, every RunPython of the project's own apps against the current models."""
     from django.apps import apps
-    from django.db import connection, transaction
+    from django.db import connection
     from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.operations import RunPython
 
@@ -27,7 +27,7 @@ def replay_data_migrations() -> None:
             if isinstance(operation, RunPython):
                 # One transaction per operation, as migrate does: PostgreSQL refuses DDL (an index) in a
                 # transaction that still has deferred foreign-key checks from earlier inserts.
-                with transaction.atomic(), connection.schema_editor(atomic=False) as editor:
+                with connection.schema_editor() as editor:  # atomic per operation, on both databases
                     operation.code(apps, editor)
 
 
