@@ -48,6 +48,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone, translation
 
+from .jobs import claim
 from .models import ImportJob, User
 
 if TYPE_CHECKING:
@@ -491,8 +492,7 @@ def dry_run_job(job: ImportJob, progress: ProgressCallback | None = None) -> Che
 
 def claim_job(job_id: int) -> bool:
     """Move a queued job to running; False when someone else already did (a task run twice)."""
-    return ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, processed_rows=0, started_at=timezone.now()) == 1
+    return claim(ImportJob, job_id, processed_rows=0, started_at=timezone.now())
 
 
 STALE_AFTER = dt.timedelta(hours=6)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from industrybrain.core.access import region_subtree_q
+from industrybrain.core.jobs import claim
 from industrybrain.core.models import Region, Role, User
 from industrybrain.registry.models import Certification, Enterprise
 from industrybrain.rules import evaluate as engine
@@ -67,8 +68,7 @@ def start_run(user: User | None, tier_code: str, as_of: dt.date, enqueue: bool =
 
 def claim_run(run_id: int) -> bool:
     """queued → running with a conditional UPDATE: a task delivered twice does the work once."""
-    return TierRun.objects.filter(pk=run_id, status=TierRun.Status.QUEUED).update(
-        status=TierRun.Status.RUNNING, started_at=timezone.now(), progress=1, stage="正在按规则评价全部企业") == 1
+    return claim(TierRun, run_id, started_at=timezone.now(), progress=1, stage="正在按规则评价全部企业")
 
 
 def _progress(run: TierRun, percent: int, stage: str) -> None:

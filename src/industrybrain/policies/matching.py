@@ -17,6 +17,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from industrybrain.core.jobs import claim
 from industrybrain.core.models import Notification, Region, Role, User
 from industrybrain.registry.models import Enterprise, YearlyFact
 
@@ -182,8 +183,7 @@ def queue_match(policy: Policy | None = None) -> MatchJob:
 
 def claim_job(job_id: int) -> bool:
     """queued → running with a conditional UPDATE: a task delivered twice runs once."""
-    return MatchJob.objects.filter(pk=job_id, status=MatchJob.Status.QUEUED).update(
-        status=MatchJob.Status.RUNNING, started_at=timezone.now()) == 1
+    return claim(MatchJob, job_id, started_at=timezone.now())
 
 
 def run_job(job_id: int) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from industrybrain.core import calendar
 from industrybrain.core.access import scope
+from industrybrain.core.jobs import claim
 from industrybrain.core.models import Notification, Role, User
 from industrybrain.workflow.definition import TransitionRequest
 from industrybrain.workflow.models import Transition
@@ -393,8 +394,7 @@ def create_batch(policy: Policy, user: Any, case_ids: list[int], paid_on: dt.dat
 
 
 def claim_batch(batch_id: int) -> bool:
-    return PaymentBatch.objects.filter(pk=batch_id, status=PaymentBatch.Status.QUEUED).update(
-        status=PaymentBatch.Status.RUNNING) == 1
+    return claim(PaymentBatch, batch_id)
 
 
 def run_batch(batch_id: int) -> str:
