@@ -96,7 +96,7 @@ class CertificationImporter(Importer):
     description = ("导入主管部门公布的创新型中小企业、专精特新中小企业、专精特新“小巨人”、制造业单项冠军、"
                    "领航企业认定名单：按企业、资质类型和认定日期匹配，已有的更新，没有的新增。")
     columns = (
-        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XXXXXX",
+        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XY018L",
                      help="18位统一社会信用代码；企业须已在企业库中（先导入企业名录）。"),
         ImportColumn("name", "企业名称", text(200), required=True, example="杭州某某科技有限公司",
                      help="须与企业库中的企业名称一致。"),

@@ -114,7 +114,7 @@ class EnterpriseImporter(Importer):
     label = gettext_noop("企业名录")
     description = "按统一社会信用代码新增或更新企业：代码已存在的更新，不存在的新增。"
     columns = (
-        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XXXXXX",
+        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XY018L",
                      help="18位统一社会信用代码（GB 32100），校验位须正确；已存在则更新该企业，否则新增。"),
         ImportColumn("name", "企业名称", text(200), required=True, example="杭州某某科技有限公司",
                      help="营业执照上的企业全称，最长200字。"),
@@ -397,7 +397,7 @@ class YearlyFactImporter(FactImporter):
     value_fields = tuple(name for name, _, _ in YEARLY_FACT_FIELDS)
     period_keys = ("year",)
     columns = (
-        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XXXXXX",
+        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XY018L",
                      help="企业的18位统一社会信用代码，企业须已在企业库中（先导入企业名录）。"),
         ImportColumn("year", "年度", parse_year, required=True, example="2023", help="四位年份，如2023。"),
         *_fact_columns(YEARLY_FACT_FIELDS, YearlyFact),
@@ -448,7 +448,7 @@ class MonthlyFactImporter(FactImporter):
     value_fields = tuple(name for name, _, _ in MONTHLY_FACT_FIELDS)
     period_keys = ("year", "month")
     columns = (
-        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XXXXXX",
+        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XY018L",
                      help="企业的18位统一社会信用代码，企业须已在企业库中（先导入企业名录）。"),
         ImportColumn("year", "年度", parse_year, required=True, example="2024", help="四位年份，如2024。"),
         ImportColumn("month", "月份", parse_month, required=True, example="6", help="1至12。"),
