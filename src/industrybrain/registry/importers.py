@@ -20,12 +20,16 @@ Rules decided here (see also `core.imports`):
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import Count, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -51,6 +55,7 @@ from . import sizing, uscc
 from .models import (
     MONTHLY_FACT_FIELDS,
     YEARLY_FACT_FIELDS,
+    DailyElectricity,
     Enterprise,
     MonthlyFact,
     Ownership,
@@ -459,3 +464,203 @@ class MonthlyFactImporter(FactImporter):
         today = timezone.localdate()
         if period > (today.year, today.month):
             yield "month", "月份不能晚于本月"
+
+
+# ------------------------------------------------------------------------------- daily electricity
+
+DAILY_SOURCE = "日用电量汇总"
+DAY_KEYS = tuple(f"d{d}" for d in range(1, 32))
+ELECTRICITY_PLACES, ELECTRICITY_DIGITS = 4, 12
+
+
+@register
+class DailyElectricityImporter(Importer):
+    """日用电量: one row per enterprise and month, one column per day (1日…31日) — the layout of the grid
+    company's monthly sheet, and 31 times fewer rows than one row per day (a month of 100,000 规上
+    enterprises is 100,000 rows).
+
+    - An empty day cell means "no reading / no change" (a missing day stays missing; a reading of zero is 0).
+    - Days the month does not have (2月30日) and days after today are errors; a row with no reading is an error.
+    - Key: enterprise + day. Days already stored are updated when the value differs (audited old → new).
+    - Audit: one entry per row (enterprise and month) on the enterprise — days created, and each changed day
+      with its old and new value — not one entry per day (a month of a province is 3 million days).
+    - The month's total fills `MonthlyFact.electricity` when the month is complete (every day present) and the
+      monthly figure is missing or was itself filled from daily readings (source 日用电量汇总). A reported
+      monthly figure always wins: it is never overwritten by a daily sum.
+    """
+
+    kind = "daily_electricity"
+    label = gettext_noop("日用电量")
+    description = ("规上企业每日用电量（万千瓦时），每行一家企业一个月，按“统一社会信用代码+日期”新增或更新；"
+                   "企业须已在企业库中。某月每日齐全且该月月度用电量为空时，自动以日合计填入月度数据。")
+    columns = (
+        ImportColumn("uscc", "统一社会信用代码", parse_uscc, required=True, example="91330106MA27XY018L",
+                     help="企业的18位统一社会信用代码，企业须已在企业库中（先导入企业名录）。"),
+        ImportColumn("year", "年度", parse_year, required=True, example="2023", help="四位年份，如2023。"),
+        ImportColumn("month", "月份", parse_month, required=True, example="10", help="1至12。"),
+        *(ImportColumn(key, f"{day}日", decimal_number(ELECTRICITY_PLACES, ELECTRICITY_DIGITS), width=10,
+                       example="1.2345" if day == 1 else "",
+                       help=f"该月{day}日用电量，单位：万千瓦时，最多4位小数（即精确到1千瓦时），不能为负；"
+                            "留空表示无读数（已有读数不修改）；停产无用电请填0。")
+          for day, key in enumerate(DAY_KEYS, start=1)),
+    )
+
+    def prepare(self, rows: list[Row]) -> None:
+        self.existing: dict[str, tuple[int, str, str]] = {}
+        usccs = sorted({r.values["uscc"] for r in rows if "uscc" in r.values})
+        for chunk in chunks(usccs):
+            for pk, code, region, name in Enterprise.objects.filter(uscc__in=chunk).values_list(
+                    "pk", "uscc", "region_id", "name"):
+                self.existing[code] = (pk, region, name)
+        self.seen: dict[tuple[int, int, int], int] = {}
+        self.stored: set[tuple[int, int, int]] = set()  # (enterprise, year, month) with days already stored
+        periods = [(r.values["year"], r.values["month"]) for r in rows if "year" in r.values and "month" in r.values]
+        if periods:
+            first, last = min(periods), max(periods)
+            span = (dt.date(first[0], first[1], 1), _month_end(*last))
+            ids = sorted({pk for pk, _, _ in self.existing.values()})
+            for chunk in chunks(ids):
+                self.stored.update(
+                    DailyElectricity.objects.filter(enterprise_id__in=chunk, day__range=span)
+                    .values_list("enterprise_id", ExtractYear("day"), ExtractMonth("day")).distinct())
+        self.today = timezone.localdate()
+
+    def check(self, row: Row) -> Iterable[tuple[str, str]]:
+        values = row.values
+        code = values.get("uscc")
+        if code:
+            if code not in self.existing:
+                yield "uscc", "企业不存在，请先导入企业名录"
+            elif not self.in_scope(self.existing[code][1]):
+                yield "uscc", OUT_OF_SCOPE
+            else:
+                row.ref = self.existing[code][0]
+        year, month = values.get("year"), values.get("month")
+        if year is None or month is None:
+            return
+        days_in_month = calendar.monthrange(year, month)[1]
+        for day, key in enumerate(DAY_KEYS, start=1):
+            if key not in values:
+                continue
+            if day > days_in_month:
+                yield key, f"{year}年{month}月只有{days_in_month}天，没有{day}日"
+            elif dt.date(year, month, day) > self.today:
+                yield key, "日期晚于今天，不能填写用电量"
+        if not any(key in values or key in row.failed for key in DAY_KEYS):
+            yield "d1", "该行没有任何一天的用电量"
+        if row.ref is not None:
+            key3 = (row.ref, year, month)
+            row.exists = key3 in self.stored
+            if key3 in self.seen:
+                yield "month", f"与第{self.seen[key3]}行是同一企业同一月份，重复"
+            else:
+                self.seen[key3] = row.number
+
+    def apply(self, rows: list[Row], ctx: ApplyContext) -> ApplyResult:
+        result = ApplyResult()
+        names = {pk: name for pk, _, name in self.existing.values()}
+        touched: set[tuple[int, int, int]] = set()
+        for chunk in chunks(rows, 2000):
+            periods = [(r.values["year"], r.values["month"]) for r in chunk]
+            span = (dt.date(*min(periods), 1), _month_end(*max(periods)))
+            ids = sorted({r.ref for r in chunk})
+            stored: dict[tuple[int, dt.date], DailyElectricity] = {}
+            for sub in chunks(ids):
+                for obj in DailyElectricity.objects.filter(enterprise_id__in=sub, day__range=span):
+                    stored[(obj.enterprise_id, obj.day)] = obj
+            new: list[DailyElectricity] = []
+            changed: list[DailyElectricity] = []
+            for row in chunk:
+                year, month = row.values["year"], row.values["month"]
+                created_days, updates = 0, {}
+                for day, key in enumerate(DAY_KEYS, start=1):
+                    if key not in row.values:
+                        continue
+                    date, value = dt.date(year, month, day), row.values[key]
+                    known = stored.get((row.ref, date))
+                    if known is None:
+                        new.append(DailyElectricity(enterprise_id=row.ref, day=date, electricity=value))
+                        created_days += 1
+                    elif Decimal(known.electricity) != value:
+                        updates[date.isoformat()] = (known.electricity, value)
+                        known.electricity = value
+                        changed.append(known)
+                if not created_days and not updates:
+                    result.unchanged += 1
+                    continue
+                touched.add((row.ref, year, month))
+                if row.exists:
+                    result.updated += 1
+                else:
+                    result.created += 1
+                ent = Enterprise(pk=row.ref, name=names.get(row.ref, ""))
+                changes = {"daily_electricity": ["None", f"{year}-{month:02d}：新增{created_days}天，更新{len(updates)}天"]}
+                changes |= {day: [str(old), str(new_value)] for day, (old, new_value) in updates.items()}
+                ctx.audit.log(ent, ctx.audit.model.Action.UPDATE, changes, {"enterprise_id": row.ref})
+            DailyElectricity.objects.bulk_create(new, batch_size=2000)
+            DailyElectricity.objects.bulk_update(changed, ["electricity"], batch_size=500)
+        fill_monthly_electricity(touched, ctx)
+        return result
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def fill_monthly_electricity(keys: Iterable[tuple[int, int, int]], ctx: ApplyContext | None = None) -> int:
+    """Fill `MonthlyFact.electricity` from complete months of daily readings; returns the facts written.
+
+    keys: (enterprise id, year, month). A month is complete when every calendar day has a reading. The daily
+    sum is written when the monthly figure is missing (no fact row, or an empty electricity) or was itself
+    filled from daily readings earlier (its source is 日用电量汇总); a reported monthly figure wins and is kept.
+    """
+    by_month: dict[tuple[int, int], list[int]] = {}
+    for ent, year, month in keys:
+        by_month.setdefault((year, month), []).append(ent)
+    now = ctx.now if ctx else timezone.now()
+    at = now.isoformat()
+    written = 0
+    for (year, month), ents in sorted(by_month.items()):
+        days = calendar.monthrange(year, month)[1]
+        for chunk in chunks(sorted(set(ents))):
+            sums = {e: s for e, n, s in DailyElectricity.objects
+                    .filter(enterprise_id__in=chunk, day__range=(dt.date(year, month, 1), _month_end(year, month)))
+                    .values("enterprise_id").annotate(n=Count("pk"), s=Sum("electricity"))
+                    .values_list("enterprise_id", "n", "s") if n == days}
+            if not sums:
+                continue
+            facts = {f.enterprise_id: f for f in MonthlyFact.objects.filter(enterprise_id__in=list(sums), year=year,
+                                                                             month=month)}
+            new, changed = [], []
+            for ent, total in sums.items():
+                total = Decimal(total).quantize(Decimal("0.01"))
+                fact = facts.get(ent)
+                if fact is None:
+                    fact = MonthlyFact(enterprise_id=ent, year=year, month=month, electricity=total,
+                                       source=DAILY_SOURCE, import_job=ctx.job if ctx else None, received_at=now)
+                    new.append(fact)
+                    continue
+                filled_from_daily = fact.source_of("electricity")["source"] == DAILY_SOURCE
+                if fact.electricity is not None and not filled_from_daily:
+                    continue  # a reported monthly figure wins
+                if fact.electricity is not None and Decimal(fact.electricity) == total:
+                    continue
+                if ctx is not None:
+                    ctx.audit.updated(fact, {"electricity": (fact.electricity, total)}, {"enterprise_id": ent})
+                fact.electricity = total
+                fact.record_field_source(["electricity"], DAILY_SOURCE, at)
+                changed.append(fact)
+            MonthlyFact.objects.bulk_create(new, batch_size=500)
+            if ctx is not None and new:
+                if any(f.pk is None for f in new):
+                    ids = dict(MonthlyFact.objects.filter(enterprise_id__in=[f.enterprise_id for f in new], year=year,
+                                                          month=month).values_list("enterprise_id", "pk"))
+                    for f in new:
+                        f.pk = ids[f.enterprise_id]
+                for f in new:
+                    ctx.audit.created(f, {"year": year, "month": month, "electricity": f.electricity,
+                                          "enterprise": f.enterprise_id, "source": f.source},
+                                      {"enterprise_id": f.enterprise_id})
+            MonthlyFact.objects.bulk_update(changed, ["electricity", "field_sources"], batch_size=500)
+            written += len(new) + len(changed)
+    return written
