@@ -21,25 +21,34 @@ from .conftest import figure
 HOLIDAY_ISSUE = dt.date(2023, 9, 28)  # the Thursday before the National Day holiday
 
 
+CONDITIONS = {"below_average": "NOT meets_average", "behind_target": "NOT meets_target"}
+NAMES = {"below_average": "低于全省平均", "behind_target": "落后目标进度", "bottom_n": "同组排名倒数"}
+
+
 def _rules(**kinds):
     TriggerRule.objects.all().delete()
-    return [TriggerRule.objects.create(name=k, kind=k, consecutive=2, **v) for k, v in kinds.items()]
+    out = []
+    for k, v in kinds.items():
+        n = v.get("bottom_n")
+        condition = f"rank_from_bottom <= {n} AND group_size > {n}" if n else CONDITIONS[k]
+        out.append(TriggerRule.objects.create(name=NAMES[k], condition=condition, consecutive=2))
+    return out
 
 
 def test_below_average_for_two_consecutive_releases(city_board):
     _rules(below_average={})
     hits = triggers.evaluate(2023, 10, [Region.objects.get(pk="330000")])
     # 330400 is below 5.0 at 1–9月 and 1–10月; 330100 only at 1–9月 (one release is not enough)
-    assert {(h.region.code, h.rule.kind) for h in hits} == {("330400", "below_average")}
-    assert "连续2期低于全省平均（5.0）" in hits[0].reason
+    assert {(h.region.code, h.rule.name) for h in hits} == {("330400", "低于全省平均")}
+    assert hits[0].reason == "规上工业增加值为4.0，设区市第4/4位，全省平均5.0，目标增速5.00%；连续2期符合“低于全省平均”"
 
 
 def test_bottom_n_and_behind_target(city_board):
     _rules(bottom_n={"bottom_n": 1}, behind_target={})
     hits = triggers.evaluate(2023, 10, [Region.objects.get(pk="330000")])
-    got = {(h.region.code, h.rule.kind) for h in hits}
+    got = {(h.region.code, h.rule.name) for h in hits}
     # bottom 1 of 4 at both releases: 330400; behind target both times: 330100 (4.0, 6.0 < 7.0) and 330400 (3, 4 < 5)
-    assert got == {("330400", "bottom_n"), ("330400", "behind_target"), ("330100", "behind_target")}
+    assert got == {("330400", "同组排名倒数"), ("330400", "落后目标进度"), ("330100", "落后目标进度")}
 
 
 def test_three_consecutive_needs_three_releases(city_board):

@@ -10,8 +10,40 @@ class MonitoringConfigAdmin(admin.ModelAdmin):
 
 @admin.register(models.TriggerRule)
 class TriggerRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "indicator", "level", "bottom_n", "consecutive", "active"]
-    list_filter = ["kind", "active"]
+    list_display = ["name", "condition", "indicator", "level", "consecutive", "active"]
+    list_filter = ["active", "level"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        from .trigger_views import TriggerRuleForm  # noqa: PLC0415
+
+        kwargs["form"] = TriggerRuleForm
+        return super().get_form(request, obj, change, **kwargs)
+
+
+class PublishedBoardRowInline(admin.TabularInline):
+    model = models.PublishedBoardRow
+    extra = 0
+    can_delete = False
+    readonly_fields = ["position", "region", "region_name", "group", "value", "rank", "group_size", "previous_rank",
+                       "rank_change", "meets_average", "meets_target", "target_text", "status"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.PublishedBoard)
+class PublishedBoardAdmin(admin.ModelAdmin):
+    """Read-only: a published board is a record of what was published."""
+
+    list_display = ["indicator", "year", "month", "level", "province", "version", "published_by", "published_at"]
+    list_filter = ["year", "level"]
+    inlines = [PublishedBoardRowInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(models.WarningLetter)

@@ -2,8 +2,9 @@
 "一市一县一策" plans and electricity alerts. See docs/MONITORING.md for the rules.
 
 - `MonitoringConfig`: one row (pk=1) of tunable thresholds (peer-group tiers, electricity, deadlines).
-- `TriggerRule`: a declarative trigger of 短板弱项提示函 — a kind from a fixed list plus numbers; no expressions.
-- `TriggerHit`: what a month's run found: region × indicator × rule, with the reason in Chinese.
+- `TriggerRule`: a trigger of 短板弱项提示函 — a condition of the shared rules language over a region's release.
+- `TriggerHit`: what a month's run found: region × indicator × rule, with the reason and the values used.
+- `PublishedBoard` / `PublishedBoardRow`: a ranking board as published (stored rows, who, when).
 - `WarningLetter`: a 提示函 on the workflow engine (letters.LETTER_FLOW).
 - `RegionPlan`: the region's "一市一县一策" (targets, measures, responsible leader).
 - `ElectricityAlert`: an enterprise whose monthly electricity fell below its baseline and/or last year.
@@ -57,21 +58,20 @@ class Level(models.TextChoices):
 
 
 class TriggerRule(models.Model):
-    """One trigger of 短板弱项提示函. Declarative: a kind from KINDS and numbers, evaluated in triggers.py."""
-
-    class Kind(models.TextChoices):
-        BOTTOM_N = "bottom_n", _("同组排名倒数N位")
-        BELOW_AVERAGE = "below_average", _("低于全省平均")
-        BEHIND_TARGET = "behind_target", _("落后目标进度")
+    """One trigger of 短板弱项提示函: a condition of the shared rules language over the features of a region on
+    one indicator's board in one release (triggers.REGION_RELEASE), holding on `consecutive` releases."""
 
     name = models.CharField(_("规则名称"), max_length=60)
-    kind = models.CharField(_("触发类型"), max_length=20, choices=Kind.choices)
+    condition = models.TextField(_("触发条件"), max_length=4000,
+                                 help_text=_("规则语言表达式，字段见本页“可用字段”，例如 rank_from_bottom <= 3"))
+    description = models.TextField(_("说明"), blank=True)
     indicator = models.ForeignKey("indicators.Indicator", models.CASCADE, null=True, blank=True,
                                   related_name="+", verbose_name=_("指标"), help_text=_("留空：所有晾晒指标"))
     level = models.CharField(_("适用层级"), max_length=10, choices=[("", _("全部")), *Level.choices], blank=True)
-    bottom_n = models.PositiveSmallIntegerField(_("倒数位次N"), default=3)
-    consecutive = models.PositiveSmallIntegerField(_("连续发布期数"), default=2)
+    consecutive = models.PositiveSmallIntegerField(_("连续发布期数"), default=2,
+                                                   help_text=_("条件须在最近连续几期发布中均成立（1–12）"))
     active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, null=True)
 
     class Meta:
         ordering = ["pk"]
@@ -95,6 +95,9 @@ class TriggerHit(models.Model):
     group_size = models.PositiveSmallIntegerField(_("组内地区数"), null=True, blank=True)
     months = models.PositiveSmallIntegerField(_("连续期数"), default=2)
     reason = models.CharField(_("原因"), max_length=300)
+    condition = models.TextField(_("触发条件"), blank=True, help_text=_("运行时规则的条件原文"))
+    evidence = models.JSONField(_("判定所用数据"), default=list, blank=True,
+                                help_text=_("每期发布：期别及条件读取的字段值"))
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     scope_paths = ScopePaths(region="region")
@@ -111,6 +114,66 @@ class TriggerHit(models.Model):
     @property
     def period(self) -> str:
         return f"{self.year}-{self.month:02d}"
+
+
+class PublishedBoard(models.Model):
+    """A ranking board as an officer published it: the rows are stored, later revisions do not change them.
+    Publishing again stores a new version; the page shows the newest version."""
+
+    indicator = models.ForeignKey("indicators.Indicator", models.PROTECT, related_name="+", verbose_name=_("指标"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    province = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("省份"))
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    indicator_label = models.CharField(_("指标名称"), max_length=120, blank=True)
+    province_value = models.DecimalField(_("全省平均"), max_digits=18, decimal_places=4, null=True, blank=True)
+    average_source = models.CharField(_("平均值来源"), max_length=10, blank=True)
+    previous_period = models.CharField(_("上期"), max_length=7, blank=True)
+    note = models.CharField(_("发布说明"), max_length=200, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("发布人"))
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-month", "indicator", "level", "-version"]
+        verbose_name = verbose_name_plural = _("已发布晾晒榜单")
+        constraints = [models.UniqueConstraint(fields=["indicator", "year", "month", "level", "province", "version"],
+                                               name="uniq_published_board")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.period} {self.level} v{self.version}"
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class PublishedBoardRow(models.Model):
+    """One region's line of a published board, exactly as published."""
+
+    board = models.ForeignKey(PublishedBoard, models.CASCADE, related_name="rows", verbose_name=_("榜单"))
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("区划"))
+    region_name = models.CharField(_("地区"), max_length=60)
+    group = models.CharField(_("比较组"), max_length=40)
+    value = models.DecimalField(_("数值"), max_digits=18, decimal_places=4, null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(_("排名"), null=True, blank=True)
+    group_size = models.PositiveSmallIntegerField(_("组内地区数"), default=0)
+    previous_rank = models.PositiveSmallIntegerField(_("上期排名"), null=True, blank=True)
+    rank_change = models.SmallIntegerField(_("排名变化"), null=True, blank=True)
+    meets_average = models.BooleanField(_("好于全省平均"), null=True, blank=True)
+    meets_target = models.BooleanField(_("达到目标"), null=True, blank=True)
+    target_text = models.CharField(_("目标"), max_length=80, blank=True)
+    status = models.CharField(_("晾晒状态"), max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["board", "position"]
+        verbose_name = verbose_name_plural = _("已发布榜单行")
+        constraints = [models.UniqueConstraint(fields=["board", "region"], name="uniq_published_board_row")]
+
+    def __str__(self) -> str:
+        return f"{self.board_id} {self.region_id}"
 
 
 class WarningLetter(models.Model):

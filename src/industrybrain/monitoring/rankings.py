@@ -56,6 +56,10 @@ class BoardRow:
     meets_target: bool | None = None
     target_text: str = ""
     status: str = ""
+    target: Decimal | None = None          # the figure compared: target growth %, or target level
+    target_gap: Decimal | None = None      # value − target, when they are comparable (same unit)
+    completion_pct: Decimal | None = None  # 累计值 / 年度目标值 × 100 (level targets)
+    progress_gap: Decimal | None = None    # completion − time progress, percentage points
 
     @property
     def status_label(self) -> str:
@@ -215,23 +219,38 @@ def values_at(indicator: Indicator, year: int, month: int, codes: Iterable[str])
     return out
 
 
+@dataclass
+class TargetCheck:
+    met: bool | None = None
+    text: str = ""
+    target: Decimal | None = None
+    gap: Decimal | None = None
+    completion: Decimal | None = None
+    progress_gap: Decimal | None = None
+
+
 def _target_check(indicator: Indicator, value: IndicatorValue | None, target: IndicatorTarget | None,
-                  month: int) -> tuple[bool | None, str]:
+                  month: int) -> TargetCheck:
     if target is None or value is None:
-        return None, ""
+        return TargetCheck()
     direction = indicator.direction
+    completion = calc.target_completion(value.ytd_value, target.target_value)
+    gap = calc.progress_gap(value.ytd_value, target.target_value, month)
     if indicator.growth_is_headline:
         if target.target_growth_pct is not None and value.ytd_yoy_pct is not None:
-            return better(value.ytd_yoy_pct, target.target_growth_pct, direction), f"目标增速{target.target_growth_pct}%"
-        gap = calc.progress_gap(value.ytd_value, target.target_value, month)
+            return TargetCheck(better(value.ytd_yoy_pct, target.target_growth_pct, direction),
+                               f"目标增速{target.target_growth_pct}%", target.target_growth_pct,
+                               value.ytd_yoy_pct - target.target_growth_pct, completion, gap)
         if gap is not None:
             ok = gap >= 0 if direction != Direction.LOWER_BETTER else gap <= 0
-            return ok, f"完成{calc.target_completion(value.ytd_value, target.target_value):.1f}%/时序{calc.time_progress(month):.1f}%"
-        return None, ""
+            return TargetCheck(ok, f"完成{completion:.1f}%/时序{calc.time_progress(month):.1f}%", target.target_value,
+                               None, completion, gap)
+        return TargetCheck()
     level = headline(indicator, value)
     if target.target_value is not None and level is not None:
-        return better(level, target.target_value, direction), f"目标{target.target_value.normalize():f}"
-    return None, ""
+        return TargetCheck(better(level, target.target_value, direction), f"目标{target.target_value.normalize():f}",
+                           target.target_value, level - target.target_value, completion, gap)
+    return TargetCheck()
 
 
 def build_board(indicator: Indicator, year: int, month: int, level: str = Level.COUNTY,
@@ -272,14 +291,16 @@ def build_board(indicator: Indicator, year: int, month: int, level: str = Level.
             value = values[code]
             meets_avg = None if value is None or province_value is None else better(value, province_value,
                                                                                     indicator.direction)
-            meets_target, target_text = _target_check(indicator, current.get(code), targets.get(code), month)
+            check = _target_check(indicator, current.get(code), targets.get(code), month)
             rank, prev_rank = ranks.get(code), prev_ranks.get(code)
             rows.append(BoardRow(
                 region=by_code[code], group=group, value=value, rank=rank, group_size=len(ranks),
                 previous_rank=prev_rank,
                 rank_change=(prev_rank - rank) if rank is not None and prev_rank is not None else None,
-                meets_average=meets_avg, meets_target=meets_target, target_text=target_text,
-                status=traffic_light(meets_avg, meets_target) if value is not None else ""))
+                meets_average=meets_avg, meets_target=check.met, target_text=check.text,
+                status=traffic_light(meets_avg, check.met) if value is not None else "",
+                target=check.target, target_gap=check.gap, completion_pct=check.completion,
+                progress_gap=check.progress_gap))
         rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.region.code))
         board.rows.extend(rows)
     return board
