@@ -22,7 +22,7 @@ sqlglot; names and literals come from the validated tree.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlglot
@@ -31,7 +31,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
 
 from . import features as F
-from .language import COMPARISONS, NAME_RE, Expression, function_args, round_digits
+from .language import COMPARISONS, NAME_RE, Expression, function_args, parse, round_digits
 from .rulefile import RuleSpec
 
 
@@ -417,13 +417,41 @@ def _snapshot_layer(feature_codes: list[str], table: str, enterprise_ids: Iterab
     return feat.where(cond) if cond is not None else feat
 
 
+Extra = Mapping[str, "Expression | str"]
+
+
+def extra_columns(extra: Extra | None) -> list[tuple[str, Expression]]:
+    """Validate the extra output columns of `rule_query`: (name, expression) pairs, names in the rule
+    language's id format, expressions validated against the feature catalogue (text is parsed here)."""
+    out: list[tuple[str, Expression]] = []
+    for name, expr in (extra or {}).items():
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise ValueError(f"附加列名无效：{name!r}（小写字母开头，只含小写字母、数字和下划线）")
+        if name in RESERVED_COLUMNS or name.startswith(("f_", "c_", "p_", "d_")):
+            raise ValueError(f"附加列名与规则输出列冲突：{name}")
+        out.append((name, expr if isinstance(expr, Expression) else parse(expr, F.NAMESPACE, label=name)))
+    return out
+
+
+RESERVED_COLUMNS = frozenset({"enterprise_id", "region_code", "score", "score_lo", "score_hi", "scoring_ok",
+                              "direct_any", "conditions_all", "outcome"})
+
+
 def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | None = None,
-               source: str | None = None, id_range: bool = False) -> tuple[exp.Select, list[str]]:
+               source: str | None = None, id_range: bool = False, *,
+               extra: Extra | None = None) -> tuple[exp.Select, list[str]]:
     """The whole rule as one SELECT; returns the tree and its output columns.
 
     `source` names a feature snapshot table (`snapshot.FeatureSnapshot.table`): the rule then reads the
-    features from it instead of deriving them from the registry."""
-    feature_codes = sorted(spec.features)
+    features from it instead of deriving them from the registry.
+
+    `extra` — the public hook for callers that need more output than the rule (a policy's amount formula):
+    {column name: expression in the rule language (an `Expression` or its text)}. Each is compiled by the
+    same compiler over the same feature layer (same semantics: doubles, real division, unknowns) and
+    appended after `outcome`, in the given order; the features it reads are added to the feature layer (and
+    to the `f_<code>` output columns). Without `extra` the query is unchanged."""
+    extras = extra_columns(extra)
+    feature_codes = sorted(set(spec.features).union(*(e.names & set(F.FEATURES) for _n, e in extras)))
     base: exp.Select | None = None
     if source is None:
         base = base_query(F.base_columns_for(set(feature_codes)), dialect, enterprise_ids)
@@ -478,6 +506,8 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
                 + [f"d_{d.id}{s}" for d in spec.dimensions for s in ("", "_lo", "_hi")]
                 + ["score", "score_lo", "score_hi", "scoring_ok", "direct_any", "conditions_all"])
     final = exp.select(*[column(c, "sc") for c in out_cols], exp.alias_(outcome, "outcome")).from_("sc")
+    for name, expr in extras:
+        final = final.select(exp.alias_(compile_tree(expr.tree, lambda n: column(f"f_{n}", "sc"), dialect), name))
     if base is not None:
         final = final.with_("base", as_=base)
     final = final.with_("feat", as_=feat).with_("crit", as_=crit) \
@@ -489,7 +519,7 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
         for cte in with_.expressions if with_ is not None else []:
             if cte.alias in layers:
                 cte.set("materialized", True)
-    return final, [*out_cols, "outcome"]
+    return final, [*out_cols, "outcome", *(name for name, _e in extras)]
 
 
 def _hoist_ctes(select: exp.Select) -> exp.Select:
@@ -542,19 +572,22 @@ _CACHE: dict[tuple, tuple[str, tuple[str, ...]]] = {}
 
 
 def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
-              enterprise_ids: Iterable[int] | None = None, source: str | None = None) -> Statement:
-    """The rule's SQL and bound parameters; the text is cached per rule checksum, dialect, subset size and
-    source (a feature snapshot table, or None to derive the features from the registry)."""
+              enterprise_ids: Iterable[int] | None = None, source: str | None = None, *,
+              extra: Extra | None = None) -> Statement:
+    """The rule's SQL and bound parameters; the text is cached per rule checksum, dialect, subset size,
+    source (a feature snapshot table, or None to derive the features from the registry) and the extra
+    columns (`rule_query`'s hook)."""
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     params = params_for(as_of)
     if ids is not None and len(ids) <= ID_PLACEHOLDERS:
         params.update({f"e{i}": eid for i, eid in enumerate(ids)})
     cacheable = bool(spec.checksum) and (ids is None or len(ids) <= ID_PLACEHOLDERS)
-    key = (spec.checksum, dialect, None if ids is None else len(ids), source)
+    extras = tuple((name, e.text if isinstance(e, Expression) else e) for name, e in (extra or {}).items())
+    key = (spec.checksum, dialect, None if ids is None else len(ids), source, extras)
     if cacheable and key in _CACHE:
         sql, cols = _CACHE[key]
         return Statement(sql, params, cols)
-    tree, col_list = rule_query(spec, dialect, ids, source)
+    tree, col_list = rule_query(spec, dialect, ids, source, extra=extra)
     sql, cols = render(tree, dialect), tuple(col_list)
     if cacheable:
         if len(_CACHE) > 512:

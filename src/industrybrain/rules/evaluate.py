@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from . import features as F
 from . import snapshot as snapshots
-from .compiler import dialect_for, preview_statement, statement, store_statement
+from .compiler import Extra, dialect_for, extra_columns, preview_statement, statement, store_statement
 from .language import Type
 from .models import Evaluation, EvaluationResult, FeatureSnapshot, Outcome, Rule, RuleVersion
 from .rulefile import RuleSpec, load_rule
@@ -73,14 +73,18 @@ def _normalize(value: Any, typ: Type | None) -> Any:
 
 
 def run(spec: RuleSpec, as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
-        snapshot: FeatureSnapshot | None = None) -> list[dict]:
+        snapshot: FeatureSnapshot | None = None, *, extra: Extra | None = None) -> list[dict]:
     """Evaluate in the database with one statement; rows keyed like pyeval.evaluate_rule. With `snapshot`
-    (a ready FeatureSnapshot of the same date) the features are read from it."""
+    (a ready FeatureSnapshot of the same date) the features are read from it. `extra`: additional named
+    expressions computed in the same statement (`compiler.rule_query`), returned under their names."""
     if snapshot is not None and snapshot.as_of != as_of:
         raise ValueError(f"快照日期 {snapshot.as_of} 与评价日期 {as_of} 不一致")
     stmt = statement(spec, dialect_for(connection.vendor), as_of, enterprise_ids,
-                     snapshot.table if snapshot is not None else None)
+                     snapshot.table if snapshot is not None else None, extra=extra)
     types = column_types(spec)
+    for name, expr in extra_columns(extra):
+        types[name] = expr.type
+        types.update({f"f_{code}": F.FEATURES[code].type for code in expr.names if code in F.FEATURES})
     # SQLite returns 0/1 for logical values and text for dates; numbers are already doubles everywhere.
     sqlite = connection.vendor == "sqlite"
     bools = [i for i, c in enumerate(stmt.columns) if types.get(c) == Type.BOOL] if sqlite else []
