@@ -107,3 +107,49 @@ def test_rule_text_is_a_rule_of_the_shared_engine():
     spec = load_rule(E.rule_text("policy_demo_1", "x", 2, dt.date(2024, 1, 1), "doc", prule.conditions))
     assert spec.id == "policy_demo_1" and spec.version == "2" and len(spec.conditions) == 2
     assert E.rule_id("ZJ-2024/rd") == "policy_zj_2024_rd"
+
+
+# -- wording: every condition reads as Chinese (labels, units, Chinese names of coded values) ---------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("rd_ratio_last_year >= 3", "上年度研发费用占营业收入比重 ≥ 3%"),
+    ("revenue_last_year >= 2000", "上年度营业收入 ≥ 2000万元"),
+    ("revenue_growth_last_year >= -5", "上年度营业收入增长率 ≥ -5%"),
+    ("size_class_last_year IN ('small', 'micro')", "上年度企业规模属于小型、微型"),
+    ("size_class_last_year NOT IN ('large')", "上年度企业规模不属于大型"),
+    ("rd_institute_level IN ('provincial', 'national')", "研发机构最高级别属于省级、国家级"),
+    ("ownership = 'private'", "登记注册类型为民营"),
+    ("leading_product_field <> 'other'", "主导产品所属领域不为其他"),
+    ("has_certification_srdi_sme OR has_certification_little_giant",
+     "已认定专精特新中小企业或已认定专精特新“小巨人”企业"),
+    ("has_certification_tech_sme = FALSE", "未认定科技型中小企业"),
+    ("NOT has_certification_high_tech", "未认定高新技术企业"),
+    ("own_brand", "拥有自主品牌"),
+    ("NOT own_brand", "不满足：拥有自主品牌"),
+    ("revenue_last_year BETWEEN 100 AND 2000", "上年度营业收入在 100万元 至 2000万元 之间"),
+    ("rd_ratio_last_year IS NULL", "上年度研发费用占营业收入比重无数据"),
+    ("rd_ratio_last_year IS NOT NULL", "上年度研发费用占营业收入比重有数据"),
+    ("rd_expense_last_year >= revenue_last_year * 0.05", "上年度研发费用 ≥ 上年度营业收入 × 0.05"),
+    ("COALESCE(digital_level, 0) >= 2", "数字化水平等级（无数据按 0级） ≥ 2级"),
+    ("(has_certification_high_tech OR rd_ratio_last_year >= 3) AND staff_last_year < 500",
+     "（已认定高新技术企业或上年度研发费用占营业收入比重 ≥ 3%）且上年度从业人员 < 500人"),
+])
+def test_describe_golden_wording(text, expected):
+    assert E.describe(E.parse_eligibility(text).tree) == expected
+
+
+def test_no_condition_of_the_demo_policies_prints_raw_expressions():
+    from industrybrain.policies.demo_data import CATALOGUE
+
+    for row in CATALOGUE:
+        for cond in E.build_draft(row[10]).conditions:
+            assert not any(t in cond.name for t in ("'", "(", " OR ", " AND ", "IN ", "_")), cond.name
+
+
+@pytest.mark.parametrize(("code", "value", "unit", "expected"), [
+    ("revenue_last_year", 5000.0, "万元", "5000万元"), ("rd_ratio_last_year", 6.25, "%", "6.25%"),
+    ("rd_ratio_last_year", None, "%", "无数据"), ("own_brand", True, "", "是"), ("own_brand", False, "", "否"),
+    ("size_class_last_year", "small", "", "小型"), ("industry_code", "3973", "", "3973"),
+])
+def test_values_are_shown_with_units_and_chinese_names(code, value, unit, expected):
+    assert E.show_value(code, value, unit) == expected

@@ -16,6 +16,7 @@ from django.db import transaction
 from industrybrain.core.models import Department, Role, User
 from industrybrain.workflow.services import TransitionError
 
+from . import eligibility as E
 from .models import (
     Case,
     CaseReview,
@@ -178,7 +179,8 @@ def load_catalogue() -> list[Policy]:
             valid_to=dt.date(2026, 12, 31), mode=mode, status=Policy.Status.ACTIVE, eligibility=elig,
             amount_formula=formula, cap_per_enterprise=None if cap is None else Decimal(cap),
             budget=None if budget is None else Decimal(budget), summary=f"{title}：{imitates}。",
-            beneficiaries=who, conditions_text=elig, fulfilment_time=when,
+            beneficiaries=who,
+            conditions_text="；".join(c.name for c in E.build_draft(elig).conditions), fulfilment_time=when,
             office_address=f"{issuer}政务服务窗口（{ZJ}政务服务网在线办理）", phone="0571-12345",
             materials=materials, publicity_days=5, decision_working_days=60 if mode == F else 90)
         if joint:
@@ -188,7 +190,6 @@ def load_catalogue() -> list[Policy]:
 
 
 def build(context: Any) -> str:
-    from . import eligibility as E
     from .matching import match_all
     from .services import generate_list, review_listed
 

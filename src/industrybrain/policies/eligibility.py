@@ -101,29 +101,195 @@ def _label(name: str) -> str:
 
 
 def _fmt_number(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e15 else str(value)
+    if abs(value) >= 1e15:
+        return str(value)
+    return f"{round(value, 4):g}" if abs(value) >= 1e-4 or value == 0 else f"{value:g}"
 
 
-def describe(node: exp.Expr) -> str:
-    """A readable Chinese name for a condition: 研发费用占营业收入比重 ≥ 3%."""
+@functools.lru_cache(maxsize=1)
+def _choice_tables() -> dict[str, dict[str, str]]:
+    """The Chinese names of the coded values a feature can take (sizes, ownership, attribute choices)."""
+    from industrybrain.registry.models import Ownership
+    from industrybrain.registry.sizing import SizeClass
+
+    sizes = {str(k): str(v) for k, v in SizeClass.choices}
+    tables: dict[str, dict[str, str]] = {"size_class": sizes, "size_class_last_year": sizes,
+                                         "ownership": {str(k): str(v) for k, v in Ownership.choices}}
+    for code, feature in F.FEATURES.items():
+        definition = feature.definition.strip()
+        if definition.startswith("attr_") and definition[5:] in F.ATTRIBUTES:
+            attr = F.ATTRIBUTES[definition[5:]]
+            if attr.choices:
+                tables[code] = dict(attr.choices)
+    return tables
+
+
+def choice_name(code: str, value: Any) -> str:
+    """A coded value's Chinese name for a feature ('small' → 小型); the value itself when it has none."""
+    return _choice_tables().get(code, {}).get(str(value), str(value))
+
+
+def show_value(code: str, value: Any, unit: str = "") -> str:
+    """A value read by a condition, as people read it: 5000万元, 6%, 是/否, 小型, 无数据."""
+    if value is None:
+        return "无数据"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return f"{_fmt_number(float(value))}{unit}"
+    return choice_name(code, value)
+
+
+_ARITH: dict[type, str] = {exp.Add: "＋", exp.Sub: "－", exp.Mul: "×", exp.Div: "÷"}
+_FUNCS: dict[type, str] = {exp.Least: "较小值", exp.Greatest: "较大值", exp.Abs: "绝对值", exp.Floor: "向下取整",
+                           exp.Ceil: "向上取整", exp.Round: "四舍五入", exp.Coalesce: "取首个有数据的值"}
+
+
+def _column_of(node: exp.Expr) -> str | None:
+    """The feature an operand is (or defaults, as in COALESCE(feature, 0)): its unit and choices apply."""
+    node = _strip(node)
+    if isinstance(node, exp.Coalesce) and node.expressions:
+        return _column_of(node.this)
+    return node.name.lower() if isinstance(node, exp.Column) else None
+
+
+def _literal(node: exp.Expr, code: str | None, with_unit: bool = True) -> str:
+    """A literal as Chinese text: a number with the unit of the feature it is compared with, a coded text
+    value by its Chinese name, TRUE/FALSE as 是/否."""
+    node = _strip(node)
+    if isinstance(node, exp.Boolean):
+        return "是" if node.this else "否"
+    if isinstance(node, exp.Neg):
+        return "-" + _literal(node.this, code, with_unit)
+    if isinstance(node, exp.Literal):
+        value = literal_value(node)
+        if isinstance(value, float):
+            unit = F.FEATURES[code].unit if with_unit and code in F.FEATURES else ""
+            return f"{_fmt_number(value)}{unit}"
+        return choice_name(code or "", value)
+    return _term(node)
+
+
+def _term(node: exp.Expr) -> str:
+    """A numeric or text expression with the catalogue's labels: 上年度营业收入 × 0.05."""
     node = _strip(node)
     if isinstance(node, exp.Column):
         return _label(node.name.lower())
-    if isinstance(node, exp.Not) and isinstance(_strip(node.this), exp.Column):
-        return f"非：{_label(_strip(node.this).name.lower())}"
+    if isinstance(node, exp.Literal | exp.Boolean):
+        return _literal(node, None, with_unit=False)
+    if isinstance(node, exp.Neg):
+        return f"-{_term(node.this)}"
+    if type(node) in _ARITH:
+        return f"{_wrap(node.this)} {_ARITH[type(node)]} {_wrap(node.expression)}"
+    if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and _column_of(node.this):
+        code = _column_of(node.this)
+        return f"{_label(code)}（无数据按 {_literal(node.expressions[0], code)}）"  # type: ignore[arg-type]
+    if type(node) in _FUNCS:
+        args = [a for a in [node.this, *node.expressions] if a is not None]
+        if isinstance(node, exp.Round) and node.args.get("decimals") is not None:
+            args.append(node.args["decimals"])
+        return f"{_FUNCS[type(node)]}（{'，'.join(_term(a) for a in args)}）"
+    if isinstance(node, exp.Case):
+        parts = [f"{describe(i.this)}时为{_term(i.args['true'])}" for i in node.args.get("ifs") or []]
+        if node.args.get("default") is not None:
+            parts.append(f"否则为{_term(node.args['default'])}")
+        return "（" + "；".join(parts) + "）"
+    return describe(node)
+
+
+def _wrap(node: exp.Expr) -> str:
+    inner = _strip(node)
+    text = _term(inner)
+    return f"（{text}）" if type(inner) in (exp.Add, exp.Sub) else text
+
+
+def _joined(node: exp.Expr, kind: type) -> list[exp.Expr]:
+    node = _strip(node)
+    if isinstance(node, kind):
+        return _joined(node.this, kind) + _joined(node.expression, kind)
+    return [node]
+
+
+def _part(node: exp.Expr) -> str:
+    """A member of an AND/OR: parenthesised when it is itself a chain of the other kind."""
+    inner = _strip(node)
+    text = describe(inner)
+    return f"（{text}）" if isinstance(inner, exp.And | exp.Or) else text
+
+
+def _flag(code: str, negative: bool = False) -> str:
+    """A logical feature as a statement: 已认定专精特新中小企业 / 未认定…; 拥有自主品牌 / 不满足：拥有自主品牌."""
+    if code.startswith("has_certification_") and code[18:] in F.CERTIFICATION_KINDS:
+        name = F.CERTIFICATION_KINDS[code[18:]]
+        return f"{'未' if negative else '已'}认定{name}"
+    return f"不满足：{_label(code)}" if negative else _label(code)
+
+
+def describe(node: exp.Expr) -> str:
+    """A condition as Chinese text with the catalogue's labels, units and the Chinese names of coded values:
+    研发费用占营业收入比重 ≥ 3%；企业规模属于小型、微型；已认定专精特新中小企业或已认定专精特新“小巨人”企业."""
+    node = _strip(node)
+    if isinstance(node, exp.Column):
+        return _flag(node.name.lower())
+    if isinstance(node, exp.Boolean):
+        return "是" if node.this else "否"
+    if isinstance(node, exp.And):
+        return "且".join(_part(p) for p in _joined(node, exp.And))
+    if isinstance(node, exp.Or):
+        return "或".join(_part(p) for p in _joined(node, exp.Or))
+    if isinstance(node, exp.Not):
+        inner = _strip(node.this)
+        if isinstance(inner, exp.Column):
+            return _flag(inner.name.lower(), negative=True)
+        if isinstance(inner, exp.In):
+            return _in(inner, negative=True)
+        if isinstance(inner, exp.Is):
+            return _is(inner, negative=True)
+        if isinstance(inner, exp.Between):
+            return _between(inner, negative=True)
+        return f"并非（{describe(inner)}）"
     if type(node) in OPS:
-        left, right = _strip(node.this), _strip(node.expression)
-        if isinstance(left, exp.Column) and isinstance(right, exp.Literal):
-            feature = F.FEATURES.get(left.name.lower())
-            value = literal_value(right)
-            shown = _fmt_number(value) if isinstance(value, float) else str(value)
-            unit = feature.unit if feature and isinstance(value, float) else ""
-            return f"{_label(left.name.lower())} {OPS[type(node)]} {shown}{unit}"
-    if isinstance(node, exp.In) and isinstance(_strip(node.this), exp.Column):
-        return f"{_label(_strip(node.this).name.lower())} 属于 ({', '.join(e.sql() for e in node.expressions)})"
-    if isinstance(node, exp.Between) and isinstance(_strip(node.this), exp.Column):
-        return f"{_label(_strip(node.this).name.lower())} 介于 {node.args['low'].sql()} 与 {node.args['high'].sql()}"
-    return node.sql()
+        return _compare(node)
+    if isinstance(node, exp.In):
+        return _in(node)
+    if isinstance(node, exp.Between):
+        return _between(node)
+    if isinstance(node, exp.Is):
+        return _is(node)
+    return _term(node)
+
+
+def _compare(node: exp.Expr) -> str:
+    left, right = _strip(node.this), _strip(node.expression)
+    op = OPS[type(node)]
+    code = _column_of(left)
+    if code is not None and isinstance(right, exp.Boolean) and type(node) in (exp.EQ, exp.NEQ):
+        return _flag(code, negative=bool(right.this) == (type(node) is exp.NEQ))
+    if code is not None and isinstance(right, exp.Literal | exp.Neg):
+        feature = F.FEATURES.get(code)
+        if feature is not None and feature.type == Type.TEXT and type(node) in (exp.EQ, exp.NEQ):
+            return f"{_term(left)}{'为' if type(node) is exp.EQ else '不为'}{_literal(right, code)}"
+        return f"{_term(left)} {op} {_literal(right, code)}"
+    rcode = _column_of(right)
+    if rcode is not None and isinstance(left, exp.Literal | exp.Neg):
+        return f"{_literal(left, rcode)} {op} {_label(rcode)}"
+    return f"{_term(left)} {op} {_term(right)}"
+
+
+def _in(node: exp.In, negative: bool = False) -> str:
+    code = _column_of(node.this)
+    names = "、".join(_literal(e, code) for e in node.expressions)
+    return f"{_term(node.this)}{'不属于' if negative else '属于'}{names}"
+
+
+def _between(node: exp.Between, negative: bool = False) -> str:
+    code = _column_of(node.this)
+    low, high = _literal(node.args["low"], code), _literal(node.args["high"], code)
+    return f"{_term(node.this)}{'不在' if negative else '在'} {low} 至 {high} 之间"
+
+
+def _is(node: exp.Is, negative: bool = False) -> str:
+    return f"{_term(node.this)}{'有数据' if negative else '无数据'}"
 
 
 def split_conditions(expr: Expression) -> list[Condition]:
@@ -320,7 +486,8 @@ def gap(node: exp.Expr, values: dict[str, Any]) -> str:
     """How far a failed condition is from passing, when it is a simple comparison or a flag."""
     node = _strip(node)
     if isinstance(node, exp.Column):
-        return f"需具备：{_label(node.name.lower())}"
+        code = node.name.lower()
+        return _flag(code, negative=True) if code.startswith("has_certification_") else f"需具备：{_label(code)}"
     if type(node) in (exp.GT, exp.GTE, exp.LT, exp.LTE):
         left, right = _strip(node.this), _strip(node.expression)
         if isinstance(left, exp.Column) and isinstance(right, exp.Literal) and not right.is_string:

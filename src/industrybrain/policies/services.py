@@ -473,7 +473,13 @@ def clock(case: Case, today: dt.date | None = None) -> dict:
     day = _today(today)
     deadline = deadline_of(case)
     if deadline is None:
-        return {"deadline": None, "remaining": None, "overdue": False}
+        pending = ""
+        if case.state == CaseState.REVIEWING and case.accepted_on is not None:
+            try:
+                calendar.add_working_days(case.accepted_on, case.policy.decision_working_days)
+            except calendar.UnknownCalendarYear as exc:
+                pending = str(exc)
+        return {"deadline": None, "remaining": None, "overdue": False, "error": pending}
     try:
         remaining = calendar.working_days_between(day, deadline)
     except calendar.UnknownCalendarYear as exc:
