@@ -1,4 +1,5 @@
-"""Alert checks: overdue planned stage, behind time progress, start rate below the curve, too long in a stage."""
+"""Alert rules: the four default rules (overdue planned stage, behind time progress, start rate below the curve,
+too long in a stage) on the shared rules language, thresholds edited in the conditions."""
 
 import datetime as dt
 from decimal import Decimal as D
@@ -7,7 +8,7 @@ import pytest
 
 from industrybrain.core.models import Notification
 from industrybrain.projects import alerts
-from industrybrain.projects.models import AlertThresholds, MonthlyInvestmentReport, Programme, ProjectAlert
+from industrybrain.projects.models import AlertRule, MonthlyInvestmentReport, Programme, ProjectAlert
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +17,23 @@ def kinds(as_of):
     return sorted((f.kind, f.project_id) for f in alerts.find_all(as_of))
 
 
+def set_condition(code, condition):
+    rule = AlertRule.objects.get(code=code)
+    rule.condition = condition
+    rule.full_clean()
+    rule.save()
+
+
 def test_planned_stage_date_passed(xihu_project):
     xihu_project.planned_land_acquired = dt.date(2026, 6, 1)
     xihu_project.stage_entered_on = dt.date(2026, 5, 1)
     xihu_project.save()
     assert kinds(dt.date(2026, 6, 1)) == []
     found = alerts.find_all(dt.date(2026, 6, 3))
-    assert [(f.kind, f.stage, f.value) for f in found] == [("stage_overdue", "land_acquired", D(2))]
+    assert [(f.kind, f.stage, f.values["next_stage_days_overdue"]) for f in found] == [
+        ("stage_overdue", "signed", 2)]
     assert "计划2026-06-01拿地，已逾期2个工作日仍未进入拿地清单" in found[0].message
-    AlertThresholds.objects.create(overdue_grace_working_days=5)
+    set_condition("stage_overdue", "COALESCE(next_stage_days_overdue, next_stage_calendar_days_overdue) > 5")
     assert kinds(dt.date(2026, 6, 3)) == []
 
 
@@ -38,7 +47,8 @@ def test_behind_time_progress_threshold(xihu_project, plan):
     found = alerts.find_all(dt.date(2026, 7, 10))
     assert [f.kind for f in found] == ["behind_time_progress"]
     assert found[0].message.endswith("投资完成率39.17%，落后时间进度10.83个百分点")
-    AlertThresholds.objects.create(behind_points=D(11))
+    assert found[0].values == {"progress_gap_points": "-10.83", "stage": "signed"}
+    set_condition("behind_time_progress", "stage <> 'in_production' AND progress_gap_points < -11")
     assert alerts.find_all(dt.date(2026, 7, 10)) == []
 
 

@@ -18,12 +18,15 @@ class ProjectAdmin(admin.ModelAdmin):
     readonly_fields = ["stage", "stage_entered_on"]  # lists change only through the stage move (audited)
 
 
-@admin.register(models.AlertThresholds)
-class AlertThresholdsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "behind_points", "overdue_grace_working_days", "updated_at"]
+@admin.register(models.AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "subject", "severity", "enabled", "updated_at"]
+    list_filter = ["kind", "subject", "enabled"]
+    readonly_fields = ["updated_by", "updated_at"]
 
 
 @admin.register(models.ProjectAlert)
 class ProjectAlertAdmin(admin.ModelAdmin):
-    list_display = ["kind", "message", "region", "status", "last_detected_on"]
-    list_filter = ["kind", "status"]
+    list_display = ["kind", "message", "region", "severity", "status", "last_detected_on"]
+    list_filter = ["kind", "severity", "status"]
+    readonly_fields = ["rule", "condition", "values"]

@@ -164,14 +164,14 @@ class AlertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProjectAlert
-        fields = ["id", "kind", "kind_display", "project", "region", "programme", "stage", "message", "value",
-                  "threshold", "status", "first_detected_on", "last_detected_on", "closed_on"]
+        fields = ["id", "kind", "kind_display", "rule", "severity", "project", "region", "programme", "stage",
+                  "message", "condition", "values", "status", "first_detected_on", "last_detected_on", "closed_on"]
 
 
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertSerializer
     queryset = ProjectAlert.objects.all()
-    filterset_fields = ["kind", "status", "project", "region"]
+    filterset_fields = ["kind", "status", "severity", "project", "region"]
 
     def get_queryset(self):
         return scope(self.request.user, ProjectAlert.objects.all())

@@ -13,5 +13,5 @@ class ProjectsConfig(AppConfig):
         from . import models
 
         for model in (models.Project, models.AnnualPlan, models.MonthlyInvestmentReport, models.Blocker,
-                      models.AlertThresholds, models.Programme):
+                      models.AlertRule, models.Programme):
             auditlog.register(model)

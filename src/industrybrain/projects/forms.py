@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from industrybrain.core.access import visible_regions
 from industrybrain.core.models import IndustryCategory
 
-from .models import Blocker, Programme, Project, ProjectType
+from .models import AlertRule, Blocker, Programme, Project, ProjectType
 from .stages import PROJECT_FLOW, Stage
 
 
@@ -204,3 +204,24 @@ class ProjectForm(forms.ModelForm):
         if commit:
             project.save()
         return project
+
+
+class AlertRuleForm(forms.ModelForm):
+    """An alert rule: the condition and message are validated against the subject's catalogue (model.clean)."""
+
+    preview_on = forms.DateField(label=_("试算日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("按此日期试算会有多少对象预警（默认为最近一次预警检查的日期）"))
+
+    class Meta:
+        model = AlertRule
+        fields = ["code", "name", "kind", "subject", "severity", "enabled", "order", "condition", "message",
+                  "description"]
+        widgets = {"condition": forms.Textarea(attrs={"rows": 4, "class": "form-control font-monospace",
+                                                      "spellcheck": "false"}),
+                   "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True  # alerts' keys carry the code
+        bootstrap(self)

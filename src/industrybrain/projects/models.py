@@ -20,7 +20,7 @@ from industrybrain.core.models import Industry, IndustryCategory, Region
 from industrybrain.core.scope_paths import ScopePaths
 from industrybrain.registry import uscc as uscc_rules
 
-from .stages import DEFAULT_STAGE_SLA, Stage, actual_field, planned_field
+from .stages import Stage, actual_field, planned_field
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -285,53 +285,92 @@ class Blocker(models.Model):
         return self.description[:40]
 
 
-class AlertThresholds(models.Model):
-    """Alert thresholds (one row, editable in the admin). Defaults are documented in projects/alerts.py."""
+class AlertKind(models.TextChoices):
+    """What an alert is about (the cockpit counts alerts by kind; every rule belongs to one)."""
 
-    behind_points = models.DecimalField(_("落后时间进度预警阈值（百分点）"), max_digits=5, decimal_places=2,
-                                        default=Decimal("10"))
-    overdue_grace_working_days = models.PositiveSmallIntegerField(_("计划节点逾期宽限（工作日）"), default=0)
-    max_days_signed = models.PositiveIntegerField(_("签约清单最长停留（工作日）"),
-                                                  default=DEFAULT_STAGE_SLA[Stage.SIGNED])
-    max_days_land_acquired = models.PositiveIntegerField(_("拿地清单最长停留（工作日）"),
-                                                         default=DEFAULT_STAGE_SLA[Stage.LAND_ACQUIRED])
-    max_days_started = models.PositiveIntegerField(_("开工清单最长停留（工作日）"),
-                                                   default=DEFAULT_STAGE_SLA[Stage.STARTED])
-    max_days_under_construction = models.PositiveIntegerField(
-        _("在建清单最长停留（工作日）"), default=DEFAULT_STAGE_SLA[Stage.UNDER_CONSTRUCTION])
-    max_days_completed = models.PositiveIntegerField(_("竣工清单最长停留（工作日）"),
-                                                     default=DEFAULT_STAGE_SLA[Stage.COMPLETED])
+    STAGE_OVERDUE = "stage_overdue", _("计划节点逾期")
+    BEHIND_TIME_PROGRESS = "behind_time_progress", _("投资落后时间进度")
+    START_RATE_BELOW_CURVE = "start_rate_below_curve", _("开工率低于序时要求")
+    STAGE_TOO_LONG = "stage_too_long", _("清单停留超时")
+    OTHER = "other", _("其他预警")
+
+
+class AlertSubject(models.TextChoices):
+    PROJECT = "project", _("重大项目")
+    PROGRAMME_CITY = "programme_city", _("计划类别×设区市")
+
+
+class AlertSeverity(models.TextChoices):
+    NOTICE = "notice", _("提示")
+    WARNING = "warning", _("预警")
+    SERIOUS = "serious", _("严重")
+
+
+class AlertRule(models.Model):
+    """An alert rule of the shared rules language, edited by province officers (projects/alerts.py runs them).
+
+    `condition` is validated against the subject's feature catalogue (projects/catalogue.py); `message` is a
+    template whose `{feature}` placeholders are replaced by the features' values — never str.format.
+    """
+
+    code = models.SlugField(_("规则代码"), max_length=40, unique=True)
+    name = models.CharField(_("规则名称"), max_length=60)
+    kind = models.CharField(_("预警类型"), max_length=30, choices=AlertKind.choices, default=AlertKind.OTHER)
+    subject = models.CharField(_("检查对象"), max_length=20, choices=AlertSubject.choices,
+                               default=AlertSubject.PROJECT)
+    condition = models.TextField(_("预警条件"), help_text=_("满足条件即预警；数据不足（未知）时不预警"))
+    message = models.CharField(_("预警消息模板"), max_length=300, blank=True,
+                               help_text=_("用 {字段代码} 引用字段的值，如 {name}：已逾期{next_stage_days_overdue}个工作日；"
+                                           "留空则由条件用到的字段名称和数值自动生成"))
+    severity = models.CharField(_("预警级别"), max_length=10, choices=AlertSeverity.choices,
+                                default=AlertSeverity.WARNING)
+    enabled = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    description = models.TextField(_("说明"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("修改人"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = _("项目预警阈值")
+        ordering = ["order", "code"]
+        verbose_name = verbose_name_plural = _("项目预警规则")
 
     def __str__(self) -> str:
-        return str(_("项目预警阈值"))
+        return f"{self.name}（{self.code}）"
 
-    @classmethod
-    def current(cls) -> AlertThresholds:
-        obj = cls.objects.order_by("pk").first()
-        return obj if obj is not None else cls()
+    def clean(self) -> None:
+        from . import alerts
 
-    def max_days(self, stage: str) -> int | None:
-        return getattr(self, f"max_days_{stage}", None)
+        errors: dict[str, list[str]] = {}
+        if self.subject in AlertSubject.values:
+            problems = alerts.condition_problems(self.subject, self.condition or "")
+            if problems:
+                errors["condition"] = problems
+            problems = alerts.message_problems(self.subject, self.message or "")
+            if problems:
+                errors["message"] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProjectAlert(models.Model):
-    """An alert raised by the checks in projects/alerts.py; open until the condition clears."""
+    """An alert raised by a rule (projects/alerts.py); open until the condition clears.
 
-    class Kind(models.TextChoices):
-        STAGE_OVERDUE = "stage_overdue", _("计划节点逾期")
-        BEHIND_TIME_PROGRESS = "behind_time_progress", _("投资落后时间进度")
-        START_RATE_BELOW_CURVE = "start_rate_below_curve", _("开工率低于序时要求")
-        STAGE_TOO_LONG = "stage_too_long", _("清单停留超时")
+    `condition` and `values` record what was evaluated and the feature values it read (audit); they are
+    refreshed each time the alert is detected again.
+    """
+
+    Kind = AlertKind
 
     class Status(models.TextChoices):
         OPEN = "open", _("未解除")
         CLOSED = "closed", _("已解除")
 
-    kind = models.CharField(_("预警类型"), max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("预警类型"), max_length=30, choices=AlertKind.choices)
+    rule = models.ForeignKey(AlertRule, models.SET_NULL, null=True, blank=True, related_name="alerts",
+                             verbose_name=_("预警规则"))
+    severity = models.CharField(_("预警级别"), max_length=10, choices=AlertSeverity.choices,
+                                default=AlertSeverity.WARNING)
     project = models.ForeignKey(Project, models.CASCADE, null=True, blank=True, related_name="alerts",
                                 verbose_name=_("项目"))
     region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("区划"))
@@ -339,8 +378,8 @@ class ProjectAlert(models.Model):
     stage = models.CharField(_("清单"), max_length=20, choices=Stage.choices, blank=True)
     key = models.CharField(_("唯一标识"), max_length=120)
     message = models.CharField(_("预警内容"), max_length=300)
-    value = models.DecimalField(_("实际值"), max_digits=12, decimal_places=2, null=True, blank=True)
-    threshold = models.DecimalField(_("阈值"), max_digits=12, decimal_places=2, null=True, blank=True)
+    condition = models.TextField(_("判定条件"), blank=True)
+    values = models.JSONField(_("判定所用数值"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     first_detected_on = models.DateField(_("首次发现"))
     last_detected_on = models.DateField(_("最近发现"))

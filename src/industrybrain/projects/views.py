@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,9 +21,10 @@ from industrybrain.core.access import get_scoped_or_404, scope
 from industrybrain.core.models import IndustryCategory, Region
 from industrybrain.workflow.services import TransitionError, history
 
-from . import exports, figures
-from .forms import BlockerForm, FilterForm, MoveForm, ProjectForm, ReportForm
-from .models import AnnualPlan, Project, ProjectAlert, ProjectStageEvidence
+from . import alerts as alert_rules
+from . import catalogue, exports, figures
+from .forms import AlertRuleForm, BlockerForm, FilterForm, MoveForm, ProjectForm, ReportForm
+from .models import AlertRule, AnnualPlan, Project, ProjectAlert, ProjectStageEvidence
 from .services import ActionError, ReportInput, can_edit, can_report, move_stage, submit_report
 from .stages import PROJECT_FLOW, STAGES, Stage
 
@@ -284,3 +285,59 @@ def rollup(request):
     return render(request, "projects/rollup.html", {
         "form": form, "by": by, "year": year, "rows": figures.rollup(projects, by, year, month or 12),
         "month": month, "today": dt.date.today()})
+
+
+def can_edit_rules(user) -> bool:
+    """Alert rules are province-wide: province officers and administrators edit them."""
+    return bool(user.is_authenticated and (user.is_administrator or user.role == "province_officer"))
+
+
+@login_required
+def alert_rule_list(request):
+    if not can_edit(request.user):
+        raise PermissionDenied(_("只有经信部门干部可以查看预警规则"))
+    counts = dict(scope(request.user, ProjectAlert.objects.filter(status="open", rule__isnull=False))
+                  .values("rule").annotate(n=Count("pk")).values_list("rule", "n"))
+    rules = list(AlertRule.objects.all())
+    for rule in rules:
+        rule.open_count = counts.get(rule.pk, 0)  # type: ignore[attr-defined]
+    return render(request, "projects/alert_rule_list.html", {
+        "rules": rules, "can_edit_rules": can_edit_rules(request.user)})
+
+
+def _last_check_date() -> dt.date:
+    last = ProjectAlert.objects.aggregate(d=Max("last_detected_on"))["d"]
+    return last or timezone.localdate()
+
+
+@login_required
+def alert_rule_edit(request, code: str | None = None):
+    """Create or edit an alert rule; "试算" evaluates the unsaved rule over the user's projects."""
+    if not can_edit_rules(request.user):
+        raise PermissionDenied(_("只有省级经信干部和管理员可以修改预警规则"))
+    rule = None
+    if code is not None:
+        rule = AlertRule.objects.filter(code=code).first()
+        if rule is None:
+            raise Http404(_("未找到该预警规则"))
+    form = AlertRuleForm(request.POST or None, instance=rule,
+                         initial={"preview_on": _last_check_date()})
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "preview":
+            as_of = form.cleaned_data["preview_on"] or _last_check_date()
+            preview = alert_rules.preview(form.instance, as_of, scope(request.user, Project.objects.all()))
+        else:
+            saved = form.save(commit=False)
+            saved.updated_by = request.user
+            saved.save()
+            messages.success(request, _("已保存预警规则%(name)s；下次预警检查时生效") % {"name": saved.name})
+            return redirect("projects:alert-rule-list")
+    subject = (form.data.get("subject") if form.is_bound else None) or (rule.subject if rule else "project")
+    if subject not in catalogue.CATALOGUES:
+        subject = "project"
+    return render(request, "projects/alert_rule_edit.html", {
+        "form": form, "rule": rule, "preview": preview,
+        "catalogues": [{"subject": key, "label": cat.label, "features": catalogue.reference(key),
+                        "current": key == subject} for key, cat in catalogue.CATALOGUES.items()],
+    })
