@@ -1,10 +1,30 @@
 """用电监测: enterprise electricity alerts, region divergence, and an electricity-based nowcast.
 
-- Alerts (set-based, polars): for a month (Y, M), each 规上 enterprise's electricity (registry.MonthlyFact,
-  万千瓦时) against its baseline — the previous December (Y−1, 12), a monthly proxy of the province's
-  "≥90% of December's daily average" measure (mechanisms.md §1) — and against the same month last year.
-  below_baseline: use < baseline_ratio_pct (90%) of the baseline; yoy_drop: year-on-year change ≤ −yoy_drop_pct
-  (−10%). Both → red (停减产), one → yellow. Three value queries and one bulk insert, whatever the size.
+Alerts (set-based: SQL aggregates + polars joins, one bulk insert) for a month (Y, M). The measure
+(mechanisms.md §1): an enterprise's **daily average** use this month against its **baseline, the daily
+average of the previous December** (Y−1, 12), and against the same month last year.
+
+- **Daily basis** (registry.DailyElectricity), for every enterprise with at least one reading in the month.
+  Daily averages are taken over **working days** (core.calendar: Monday–Friday, minus statutory holidays,
+  plus make-up working days 调休), both this month and in the baseline December: holidays (the New Year
+  days at the end of December, Spring Festival, National Day) and weekends would otherwise pull an average
+  down with no change in production, and December's year-end rush would not be compared with a holiday
+  month. Days without a reading are left out (missing is not zero: a plant that stopped reports 0).
+  A period has **enough data** when readings cover at least MIN_COVERAGE (80%) of its working days. The
+  month runs from its first day to its last day with any reading in the table (a month in progress is
+  measured so far); the baseline December and last year's month are whole months.
+  - this month without enough data → no alert, listed as "数据不足" (never a silent alert, never a silent pass);
+  - baseline without enough data → the baseline test is not made (baseline_pct empty); likewise the
+    year-on-year test without enough data last year; neither test possible → "数据不足".
+- **Monthly basis** (registry.MonthlyFact.electricity), for enterprises without daily readings that month:
+  the same tests on calendar-day averages (month ÷ its days, December ÷ 31), so February is not "below
+  baseline" merely for being short.
+- Tests: below_baseline when the average < baseline_ratio_pct (90%) of the baseline; yoy_drop when the
+  change is ≤ −yoy_drop_pct (−10%). Both → red (停减产), one → yellow. Percentages are rounded to 6 places
+  before comparing, so exactly 90% / −10% compare as written.
+- Stored on the alert: `electricity` the month's total (sum of the readings, or the monthly figure),
+  `baseline` the December total and `last_year` last year's month total, as labelled; `baseline_pct` and
+  `yoy_pct` are the ratios of the daily averages described above (so not simply total ÷ total).
 - Divergence: regions whose cumulative growth of 工业用电量 and 规上工业增加值 (the cube's 累计同比%, official
   first) differ by more than `divergence_pp` percentage points.
 - Nowcast: per region, an ordinary least-squares line va_yoy = a + b × electricity_yoy over the region's
@@ -15,54 +35,183 @@
 
 from __future__ import annotations
 
+import calendar as month_calendar
+import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import polars as pl
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, FloatField, Max, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 
+from industrybrain.core import calendar as work_calendar
 from industrybrain.core.models import Region
 from industrybrain.indicators.models import Basis, Indicator, IndicatorValue
-from industrybrain.registry.models import MonthlyFact
+from industrybrain.registry.models import DailyElectricity, MonthlyFact
 
 from .models import ElectricityAlert, MonitoringConfig
 
 ELECTRICITY = "industrial_electricity"
 VALUE_ADDED = "above_scale_value_added"
+MIN_COVERAGE = 0.8  # share of a period's working days that must have a reading
 
 
-def _frame(year: int, month: int, with_keys: bool = False) -> pl.DataFrame:
-    qs = MonthlyFact.objects.filter(year=year, month=month, electricity__isnull=False)
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, month_calendar.monthrange(year, month)[1])
+
+
+def working_days(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The working days (工作日, Chinese calendar) from `first` to `last`, both included."""
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)
+            if work_calendar.is_working_day(first + dt.timedelta(days=i))]
+
+
+def required_days(period_working_days: int) -> int:
+    return math.ceil(MIN_COVERAGE * period_working_days - 1e-9)
+
+
+def daily_period(year: int, month: int) -> tuple[dt.date, dt.date] | None:
+    """This month's measured span: its first day to its last day with any reading (None: no readings)."""
+    first, last = dt.date(year, month, 1), month_end(year, month)
+    latest = DailyElectricity.objects.filter(day__range=(first, last)).aggregate(m=Max("day"))["m"]
+    return (first, latest) if latest else None
+
+
+def daily_stats(first: dt.date, last: dt.date, with_keys: bool = False) -> pl.DataFrame:
+    """Per enterprise over [first, last]: total, readings, working-day sum and working-day readings (one
+    grouped query on the (day, enterprise, electricity) index), plus working-day average where enough."""
+    days = working_days(first, last)
+    need = required_days(len(days))
+    on_working = Q(day__in=days)
+    keys = ["enterprise_id", "enterprise__region_id", "enterprise__industry_id"] if with_keys else ["enterprise_id"]
+    rows = (DailyElectricity.objects.filter(day__range=(first, last)).values(*keys).order_by()
+            .annotate(total=Cast(Sum("electricity"), FloatField()), n=Count("pk"),
+                      wd_sum=Cast(Sum("electricity", filter=on_working), FloatField()),
+                      wd_n=Count("pk", filter=on_working))
+            .values_list(*keys, "total", "n", "wd_sum", "wd_n"))
+    schema: dict[str, Any] = {"enterprise_id": pl.Int64}
     if with_keys:
-        rows = list(qs.values_list("enterprise_id", "enterprise__region_id", "enterprise__industry_id", "electricity"))
-        return pl.DataFrame(rows, schema={"enterprise_id": pl.Int64, "region_id": pl.Utf8, "industry_id": pl.Utf8,
-                                          "electricity": pl.Float64}, orient="row")
-    rows2 = [(e, float(v)) for e, v in qs.values_list("enterprise_id", "electricity")]
-    return pl.DataFrame(rows2, schema={"enterprise_id": pl.Int64, "value": pl.Float64}, orient="row")
+        schema |= {"region_id": pl.Utf8, "industry_id": pl.Utf8}
+    schema |= {"total": pl.Float64, "n": pl.Int64, "wd_sum": pl.Float64, "wd_n": pl.Int64}
+    frame = pl.DataFrame(list(rows), schema=schema, orient="row")
+    return frame.with_columns(
+        pl.when(pl.col("wd_n") >= need).then(pl.col("wd_sum") / pl.col("wd_n")).otherwise(None).alias("avg"),
+        pl.lit(need).alias("need"))
+
+
+def _monthly(year: int, month: int, with_keys: bool = False) -> pl.DataFrame:
+    """Monthly facts of a month with the calendar-day average."""
+    qs = MonthlyFact.objects.filter(year=year, month=month, electricity__isnull=False)
+    days = month_calendar.monthrange(year, month)[1]
+    keys = ["enterprise_id", "enterprise__region_id", "enterprise__industry_id"] if with_keys else ["enterprise_id"]
+    schema: dict[str, Any] = {"enterprise_id": pl.Int64}
+    if with_keys:
+        schema |= {"region_id": pl.Utf8, "industry_id": pl.Utf8}
+    schema |= {"total": pl.Float64}
+    rows = qs.annotate(v=Cast("electricity", FloatField())).values_list(*keys, "v")
+    return pl.DataFrame(list(rows), schema=schema, orient="row").with_columns((pl.col("total") / days).alias("avg"))
+
+
+def _pct(num: str, den: str, minus_one: bool = False) -> pl.Expr:
+    ratio = pl.col(num) / pl.col(den)
+    value = (ratio - 1) * 100 if minus_one else ratio * 100
+    return pl.when(pl.col(den) > 0).then(value.round(6)).otherwise(None)
+
+
+def _flags(frame: pl.DataFrame, config: MonitoringConfig) -> pl.DataFrame:
+    ratio, drop = float(config.baseline_ratio_pct), float(config.yoy_drop_pct)
+    return (frame.with_columns(_pct("avg", "baseline_avg").alias("baseline_pct"),
+                               _pct("avg", "last_year_avg", minus_one=True).alias("yoy_pct"))
+            .with_columns((pl.col("baseline_pct") < ratio).fill_null(False).alias("below_baseline"),
+                          (pl.col("yoy_pct") <= -drop).fill_null(False).alias("yoy_drop")))
+
+
+COLUMNS = ["enterprise_id", "region_id", "industry_id", "basis", "electricity", "baseline", "last_year",
+           "baseline_pct", "yoy_pct", "below_baseline", "yoy_drop", "status", "reason"]
+# why an enterprise is "insufficient": no reading this month / this month below coverage / neither a usable
+# baseline nor a usable last-year month
+REASONS = ("no_readings", "month_short", "no_reference")
+
+
+def assess(year: int, month: int, config: MonitoringConfig | None = None) -> pl.DataFrame:
+    """Every monitored enterprise of the month with its basis, figures, test results and status
+    ("alert", "ok" or "insufficient"); nothing written. See the module docstring for the rules."""
+    config = config or MonitoringConfig.get()
+    parts = []
+    span = daily_period(year, month)
+    daily_ids: pl.Series = pl.Series("enterprise_id", [], dtype=pl.Int64)
+    if span is not None:
+        current = daily_stats(*span, with_keys=True)
+        base = daily_stats(dt.date(year - 1, 12, 1), dt.date(year - 1, 12, 31), with_keys=True)
+        last = daily_stats(dt.date(year - 1, month, 1), month_end(year - 1, month))
+        frame = (current.join(base.select("enterprise_id", pl.col("total").alias("baseline"),
+                                          pl.col("avg").alias("baseline_avg")), on="enterprise_id", how="left")
+                 .join(last.select("enterprise_id", pl.col("total").alias("last_year"),
+                                   pl.col("avg").alias("last_year_avg")), on="enterprise_id", how="left")
+                 .rename({"total": "electricity"}))
+        frame = _flags(frame, config).with_columns(
+            pl.lit("daily").alias("basis"),
+            pl.when(pl.col("avg").is_null() | (pl.col("baseline_pct").is_null() & pl.col("yoy_pct").is_null()))
+            .then(pl.lit("insufficient"))
+            .when(pl.col("below_baseline") | pl.col("yoy_drop")).then(pl.lit("alert")).otherwise(pl.lit("ok"))
+            .alias("status"),
+            pl.when(pl.col("avg").is_null()).then(pl.lit("month_short"))
+            .when(pl.col("baseline_pct").is_null() & pl.col("yoy_pct").is_null()).then(pl.lit("no_reference"))
+            .otherwise(None).alias("reason"))
+        daily_ids = current["enterprise_id"]
+        parts.append(frame.select(COLUMNS))
+    monthly = _monthly(year, month, with_keys=True).filter(~pl.col("enterprise_id").is_in(daily_ids.implode()))
+    if monthly.height:
+        base_m = _monthly(year - 1, 12).select("enterprise_id", pl.col("total").alias("baseline"),
+                                               pl.col("avg").alias("baseline_avg"))
+        last_m = _monthly(year - 1, month).select("enterprise_id", pl.col("total").alias("last_year"),
+                                                  pl.col("avg").alias("last_year_avg"))
+        frame = (monthly.join(base_m, on="enterprise_id", how="left").join(last_m, on="enterprise_id", how="left")
+                 .rename({"total": "electricity"}))
+        frame = _flags(frame, config).with_columns(
+            pl.lit("monthly").alias("basis"),
+            pl.when(pl.col("below_baseline") | pl.col("yoy_drop")).then(pl.lit("alert")).otherwise(pl.lit("ok"))
+            .alias("status"), pl.lit(None, pl.Utf8).alias("reason"))
+        parts.append(frame.select(COLUMNS))
+    if span is not None:
+        # December readings but none this month (and no monthly figure): silence is not a pass
+        seen = pl.concat([p.select("enterprise_id") for p in parts])["enterprise_id"]
+        base_only = base.filter(~pl.col("enterprise_id").is_in(seen.implode()))
+        if base_only.height:
+            parts.append(base_only.select(
+                "enterprise_id", "region_id", "industry_id", pl.lit("daily").alias("basis"),
+                pl.lit(None, pl.Float64).alias("electricity"), pl.col("total").alias("baseline"),
+                pl.lit(None, pl.Float64).alias("last_year"), pl.lit(None, pl.Float64).alias("baseline_pct"),
+                pl.lit(None, pl.Float64).alias("yoy_pct"), pl.lit(False).alias("below_baseline"),
+                pl.lit(False).alias("yoy_drop"), pl.lit("insufficient").alias("status"),
+                pl.lit("no_readings").alias("reason")))
+    if not parts:
+        return pl.DataFrame(schema={"enterprise_id": pl.Int64, "region_id": pl.Utf8, "industry_id": pl.Utf8,
+                                    "basis": pl.Utf8, "electricity": pl.Float64, "baseline": pl.Float64,
+                                    "last_year": pl.Float64, "baseline_pct": pl.Float64, "yoy_pct": pl.Float64,
+                                    "below_baseline": pl.Boolean, "yoy_drop": pl.Boolean, "status": pl.Utf8,
+                                    "reason": pl.Utf8})
+    return pl.concat(parts, how="vertical_relaxed")
 
 
 def alert_frame(year: int, month: int, config: MonitoringConfig | None = None) -> pl.DataFrame:
     """The alert rows of a month as a polars frame (nothing written)."""
-    config = config or MonitoringConfig.get()
-    current = _frame(year, month, with_keys=True).with_columns(pl.col("electricity").cast(pl.Float64))
-    baseline = _frame(year - 1, 12).rename({"value": "baseline"})
-    last_year = _frame(year - 1, month).rename({"value": "last_year"})
-    ratio, drop = float(config.baseline_ratio_pct), float(config.yoy_drop_pct)
-    df = (current.join(baseline, on="enterprise_id", how="left").join(last_year, on="enterprise_id", how="left")
-          .with_columns(
-              pl.when(pl.col("baseline") > 0).then((pl.col("electricity") / pl.col("baseline") * 100).round(6))
-              .otherwise(None).alias("baseline_pct"),
-              pl.when(pl.col("last_year") > 0).then(((pl.col("electricity") / pl.col("last_year") - 1) * 100).round(6))
-              .otherwise(None).alias("yoy_pct"))
-          # rounded to 6 places so that exactly 90% / −10% compare as written, not as binary fractions
-          .with_columns((pl.col("baseline_pct") < ratio).fill_null(False).alias("below_baseline"),
-                        (pl.col("yoy_pct") <= -drop).fill_null(False).alias("yoy_drop"))
-          .filter(pl.col("below_baseline") | pl.col("yoy_drop")))
-    return df
+    return assess(year, month, config).filter(pl.col("status") == "alert")
+
+
+def insufficient(year: int, month: int, region_codes: set[str] | None = None) -> pl.DataFrame:
+    """Enterprises of the month whose daily readings do not allow a test ("数据不足"), optionally only those
+    registered in `region_codes` (the officer's scope)."""
+    frame = assess(year, month).filter(pl.col("status") == "insufficient")
+    if region_codes is not None:
+        frame = frame.filter(pl.col("region_id").is_in(sorted(region_codes)))
+    return frame
 
 
 def _dec(value: float | None, places: str) -> Decimal | None:
@@ -99,9 +248,7 @@ def by_industry(alerts: QuerySet[ElectricityAlert], limit: int = 15) -> list[dic
     return list(rows[:limit])  # type: ignore[arg-type]
 
 
-def _red():
-    from django.db.models import Q
-
+def _red() -> Q:
     return Q(level=ElectricityAlert.Level.RED)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulletin_views, views
+from . import bulletin_views, electricity_views, views
 
 app_name = "monitoring"
 
@@ -20,5 +20,6 @@ urlpatterns: list = [
     path("letters/<int:pk>/docx/", views.letter_docx, name="letter-docx"),
     path("plans/", views.plans, name="plans"),
     path("plans/<str:code>/", views.plan_edit, name="plan-edit"),
-    path("electricity/", views.electricity_page, name="electricity"),
+    path("electricity/", electricity_views.electricity_page, name="electricity"),
+    path("electricity/xlsx/", electricity_views.electricity_xlsx, name="electricity-xlsx"),
 ]
