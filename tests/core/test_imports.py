@@ -294,3 +294,37 @@ def test_template_download(client, roles):
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert [c.value for c in book.worksheets[0][1]][:3] == ["统一社会信用代码", "年度", "月份"]
     assert client.get(reverse("core:import-template", args=["nothing"])).status_code == 404
+
+
+# ------------------------------------------------------------------------------------- after apply
+
+@pytest.mark.django_db
+def test_import_applied_is_sent_after_commit_with_the_touched_enterprises(roles, xihu_enterprise,
+                                                                         django_capture_on_commit_callbacks):
+    from tests.registry.test_importers import YEARLY_HEADER, applied_job
+
+    received = []
+
+    def receiver(sender, job, enterprise_ids, **kwargs):
+        received.append((sender, job.pk, job.status, enterprise_ids))
+
+    imports.import_applied.connect(receiver)
+    try:
+        code = factories.uscc_for("330106")
+        with django_capture_on_commit_callbacks(execute=True):
+            job = applied_job(roles["admin"], "enterprises", [ENTERPRISE_HEADER, enterprise_row(code)])
+        created = Enterprise.objects.get(uscc=code)
+        assert received == [(EnterpriseImporter, job.pk, ImportJob.Status.DONE, frozenset({created.pk}))]
+        received.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            job = applied_job(roles["admin"], "yearly", [YEARLY_HEADER, [xihu_enterprise.uscc, 2023, 100, 90, 10, 1, 5],
+                                                         [code, 2023, 200, 180, 20, 2, 8]])
+        assert received == [(YearlyFactImporter, job.pk, ImportJob.Status.DONE,
+                             frozenset({created.pk, xihu_enterprise.pk}))]
+        received.clear()
+        # a refused import sends nothing
+        with django_capture_on_commit_callbacks(execute=True):
+            bad = checked_job(roles["admin"], "yearly", [YEARLY_HEADER, ["91330106MA00000000", 2023, 1, 1, 1, 1, 1]])
+        assert bad.status != ImportJob.Status.CHECKED and received == []
+    finally:
+        imports.import_applied.disconnect(receiver)

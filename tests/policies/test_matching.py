@@ -114,3 +114,35 @@ def test_a_policy_matches_only_enterprises_in_its_region(policy_factory, firm_fa
     assert set(PolicyMatch.objects.filter(policy=province).values_list("enterprise_id", flat=True)) == {hangzhou.pk, ningbo.pk}
     assert matching.rematch_enterprise(shanghai.pk, AS_OF)["qualified"] == 0
     assert matching.rematch_enterprise(ningbo.pk, AS_OF)["qualified"] == 1
+
+
+def test_a_bulk_yearly_import_rematches_the_imported_enterprises_in_one_background_job(
+        policy_factory, firm_factory, roles, django_capture_on_commit_callbacks, settings, tmp_path):
+    from tests.registry.test_importers import YEARLY_HEADER, applied_job
+
+    settings.MEDIA_ROOT = tmp_path
+    a = firm_factory(revenue="5000", rd="100")   # 2%: near miss until the import raises R&D
+    b = firm_factory(revenue="5000", rd="100")
+    untouched = firm_factory(revenue="5000", rd="100")
+    policy = policy_factory()
+    matching.match_all(AS_OF)
+    assert set(PolicyMatch.objects.values_list("outcome", flat=True)) == {MatchOutcome.NEAR_MISS}
+    rows = [[*YEARLY_HEADER, "研发费用（万元）"]] + [[e.uscc, 2023, 5000, 4500, 50, 5, 30, 300] for e in (a, b)]
+    with django_capture_on_commit_callbacks(execute=True):
+        job = applied_job(roles["admin"], "yearly", rows)
+    rematch = MatchJob.objects.get(import_job=job)
+    assert rematch.status == MatchJob.Status.DONE and sorted(rematch.enterprise_ids) == sorted([a.pk, b.pk])
+    assert (rematch.total_count, rematch.processed_count, rematch.qualified, rematch.newly_qualified) == (2, 2, 2, 2), rematch.message
+    assert MatchJob.objects.count() == 1  # one job for the whole import, not one per row
+    outcomes = dict(PolicyMatch.objects.filter(policy=policy).values_list("enterprise_id", "outcome"))
+    assert outcomes == {a.pk: MatchOutcome.QUALIFIED, b.pk: MatchOutcome.QUALIFIED,
+                        untouched.pk: MatchOutcome.NEAR_MISS}
+
+
+def test_rematching_a_large_set_goes_policy_by_policy(policy_factory, firm_factory, monkeypatch):
+    ent = firm_factory(revenue="5000", rd="400")
+    policy_factory()
+    monkeypatch.setattr(matching, "WHOLE_BASE_ABOVE", 0)
+    seen = []
+    result = matching.rematch_enterprises([ent.pk], AS_OF, notify=False, progress=lambda d, t: seen.append((d, t)))
+    assert result["qualified"] == 1 and seen == [(1, 1)]

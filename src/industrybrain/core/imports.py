@@ -26,6 +26,12 @@ Audit. Every created or changed object gets a django-auditlog ``LogEntry`` (writ
 ``additional_data`` carries ``import_job`` and, for facts, ``enterprise_id``), plus one summary entry on the
 ``ImportJob`` itself.
 
+After apply. Once an import has committed, the signal ``import_applied(sender=<Importer class>, job,
+enterprise_ids)`` is sent (robustly: a failing receiver is logged, the import stands). ``enterprise_ids`` are
+the enterprises the import touched, collected by the audit writer (an audited Enterprise, an audited object
+with an ``enterprise_id``, or ``additional_data["enterprise_id"]``). Apps use it to queue follow-up work
+(e.g. the policies app rematches those enterprises in one background job).
+
 Access. The importer is built for the job's user: officers may only touch enterprises in their region
 subtree; rows outside it are error rows, never applied.
 """
@@ -36,6 +42,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +53,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone, translation
 
 from .jobs import claim
@@ -55,6 +63,11 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 MAX_ERRORS_IN_MESSAGE = 5
+logger = logging.getLogger(__name__)
+
+# Sent after an import job's writes have committed: sender = the Importer class, job = the ImportJob,
+# enterprise_ids = frozenset of the enterprises it touched (may be empty).
+import_applied = Signal()
 PROGRESS_EVERY = 2000
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -552,6 +565,8 @@ def apply_job(job: ImportJob, progress: ProgressCallback | None = None) -> Impor
                                     "finished_at", "message"])
             ctx.audit.summary(job)
             ctx.audit.flush()
+            touched = frozenset(ctx.audit.enterprise_ids)
+            transaction.on_commit(lambda: _send_applied(type(importer), job, touched))
     except Exception as exc:
         job.status = ImportJob.Status.FAILED
         job.finished_at = timezone.now()
@@ -559,6 +574,12 @@ def apply_job(job: ImportJob, progress: ProgressCallback | None = None) -> Impor
         job.message = f"导入失败，已全部回滚，未写入任何数据：{exc.__class__.__name__}: {exc}"[:2000]
         job.save(update_fields=["status", "finished_at", "created_count", "updated_count", "message"])
     return job
+
+
+def _send_applied(sender: type[Importer], job: ImportJob, enterprise_ids: frozenset[int]) -> None:
+    for receiver, result in import_applied.send_robust(sender=sender, job=job, enterprise_ids=enterprise_ids):
+        if isinstance(result, Exception):
+            logger.error("import_applied receiver %r failed for import job %s", receiver, job.pk, exc_info=result)
 
 
 # --------------------------------------------------------------------------------------------- writing
@@ -582,6 +603,7 @@ class AuditWriter:
         self.timestamp = timezone.now()
         self._content_types: dict[type[models.Model], ContentType] = {}
         self.count = 0
+        self.enterprise_ids: set[int] = set()  # the enterprises the import touched (see import_applied)
 
     def _ct(self, model: type[models.Model]) -> ContentType:
         if model not in self._content_types:
@@ -590,6 +612,11 @@ class AuditWriter:
 
     def log(self, obj: models.Model, action: int, changes: dict, additional: dict | None = None) -> None:
         data = {"import_job": self.job.pk} | (additional or {})
+        touched = data.get("enterprise_id") or getattr(obj, "enterprise_id", None)
+        if touched is None and obj._meta.label_lower == "registry.enterprise":
+            touched = obj.pk
+        if isinstance(touched, int):
+            self.enterprise_ids.add(touched)
         self.pending.append(self.model(
             content_type=self._ct(type(obj)), object_pk=str(obj.pk), object_id=obj.pk, object_repr=str(obj),
             action=action, changes=changes, actor=self.actor, actor_email=self.actor.email or None,

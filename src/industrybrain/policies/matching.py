@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -181,6 +182,49 @@ def queue_match(policy: Policy | None = None) -> MatchJob:
     return job
 
 
+def queue_enterprise_rematch(enterprise_ids: Iterable[int], import_job: Any = None) -> MatchJob | None:
+    """Queue ONE background job rematching a set of enterprises (after a bulk import); None when empty."""
+    from .tasks import run_match_job
+
+    ids = sorted({int(i) for i in enterprise_ids})
+    if not ids:
+        return None
+    with transaction.atomic():
+        job = MatchJob.objects.create(enterprise_ids=ids, total_count=len(ids), import_job=import_job)
+        transaction.on_commit(lambda: run_match_job.enqueue(job.pk))
+    return job
+
+
+# a set larger than this is rematched policy by policy over the whole base (set-based) rather than
+# enterprise by enterprise
+WHOLE_BASE_ABOVE = 20_000
+PROGRESS_EVERY = 200
+
+
+def rematch_enterprises(enterprise_ids: Iterable[int], as_of: dt.date | None = None, notify: bool = True,
+                        progress: Callable[[int, int], None] | None = None) -> dict:
+    """Rematch a set of enterprises against every active policy; `progress(done, total)` as it goes."""
+    ids = sorted({int(i) for i in enterprise_ids})
+    as_of = as_of or match_date()
+    totals = {"qualified": 0, "near_miss": 0, "new": 0}
+    if len(ids) > WHOLE_BASE_ABOVE:
+        policies = list(active_policies())
+        for done, policy in enumerate(policies, 1):
+            result = match_policy(policy, as_of, notify)
+            for key in totals:
+                totals[key] += result[key]
+            if progress:
+                progress(done * len(ids) // max(len(policies), 1), len(ids))
+        return totals
+    for done, eid in enumerate(ids, 1):
+        result = rematch_enterprise(eid, as_of, notify)
+        for key in totals:
+            totals[key] += result[key]
+        if progress and (done % PROGRESS_EVERY == 0 or done == len(ids)):
+            progress(done, len(ids))
+    return totals
+
+
 def claim_job(job_id: int) -> bool:
     """queued → running with a conditional UPDATE: a task delivered twice runs once."""
     return claim(MatchJob, job_id, started_at=timezone.now())
@@ -191,8 +235,14 @@ def run_job(job_id: int) -> str:
         return "skipped"
     job = MatchJob.objects.get(pk=job_id)
     started = time.perf_counter()
+    def progress(done: int, total: int) -> None:
+        MatchJob.objects.filter(pk=job_id).update(processed_count=done, total_count=total)
+
     try:
-        results = match_all(policies=[job.policy]) if job.policy is not None else match_all()
+        if job.enterprise_ids:
+            results = [rematch_enterprises(job.enterprise_ids, progress=progress)]
+        else:
+            results = match_all(policies=[job.policy]) if job.policy is not None else match_all()
     except Exception as exc:  # noqa: BLE001 - recorded on the job, the worker goes on
         MatchJob.objects.filter(pk=job_id).update(status=MatchJob.Status.FAILED, message=str(exc)[:2000],
                                                   finished_at=timezone.now())

@@ -187,6 +187,12 @@ class MatchJob(models.Model):
 
     policy = models.ForeignKey(Policy, models.CASCADE, null=True, blank=True, related_name="match_jobs",
                                verbose_name=_("政策"))
+    # rematching a set of enterprises (after a bulk import) instead of policies
+    enterprise_ids = models.JSONField(_("企业"), default=list, blank=True)
+    import_job = models.ForeignKey("core.ImportJob", models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("导入任务"))
+    total_count = models.PositiveIntegerField(_("总数"), default=0)
+    processed_count = models.PositiveIntegerField(_("已处理"), default=0)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
@@ -202,7 +208,11 @@ class MatchJob(models.Model):
         verbose_name = verbose_name_plural = _("匹配任务")
 
     def __str__(self) -> str:
-        return f"{self.policy_id or '*'} {self.status}"
+        return f"{self.policy_id or ('enterprises' if self.enterprise_ids else '*')} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_count / self.total_count) if self.total_count else 0
 
 
 class CaseState(models.TextChoices):

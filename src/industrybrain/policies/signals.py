@@ -1,7 +1,8 @@
 """Rematch one enterprise after its data change: queued after the change commits (cheap: one read of the
-enterprise's data, every active policy evaluated in Python). Bulk imports write without signals; run
-`industrybrain policies match` after a large import. No post_delete receivers: they would turn the
-registry's fast cascading deletes into per-row deletes."""
+enterprise's data, every active policy evaluated in Python). Bulk imports write without model signals: after
+an import commits, `core.imports.import_applied` lists the enterprises it touched and ONE background match
+job rematches them (with progress). No post_delete receivers: they would turn the registry's fast cascading
+deletes into per-row deletes."""
 
 from __future__ import annotations
 
@@ -25,7 +26,17 @@ def _changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> No
     _schedule(instance.pk if sender.__name__ == "Enterprise" else getattr(instance, "enterprise_id", None))
 
 
+def _imported(sender: Any, job: Any = None, enterprise_ids: Any = (), **kwargs: Any) -> None:
+    if enterprise_ids:
+        from .matching import queue_enterprise_rematch
+
+        queue_enterprise_rematch(enterprise_ids, import_job=job)
+
+
 def connect() -> None:
+    from industrybrain.core.imports import import_applied
+
+    import_applied.connect(_imported, dispatch_uid="policies-rematch-after-import")
     from industrybrain.registry.models import Certification, Enterprise, YearlyFact
     from industrybrain.rules.models import EnterpriseAttribute
 

@@ -28,7 +28,7 @@ from . import services, simulation
 from .flows import flow_for, is_handler, is_owner
 from .forms import FilterForm, PolicyForm, SimulationForm
 from .matching import queue_match
-from .models import Case, CaseState, Disbursement, MatchOutcome, Policy, PolicyMatch
+from .models import Case, CaseState, Disbursement, MatchJob, MatchOutcome, Policy, PolicyMatch
 
 
 def can_manage(user: Any) -> bool:
@@ -85,7 +85,9 @@ def policy_list(request):
     page = Paginator(policies.order_by("-issued_on", "code"), 30).get_page(request.GET.get("page"))
     for p in page:
         p.qualified_count = counts.get(p.pk)  # type: ignore[attr-defined]
-    return render(request, "policies/policy_list.html", {"form": form, "page": page,
+    jobs = (MatchJob.objects.select_related("policy", "import_job").order_by("-pk")[:5]
+            if can_manage(request.user) else [])
+    return render(request, "policies/policy_list.html", {"form": form, "page": page, "jobs": jobs,
                                                          "can_manage": can_manage(request.user)})
 
 
