@@ -57,3 +57,19 @@ def test_scaled_figures(enterprises):
     assert (year.signed_big_count, year.started_count, year.completed_count) == (131, 19, 10)
     assert year.signed_big_total >= Decimal("12000000")
     assert set(Project.objects.values_list("region_id", flat=True)) <= {e.region_id for e in enterprises}
+
+
+def test_demo_alerts_are_a_believable_few(enterprises):
+    """At the demo's snapshot (end of the report's year) 5–15% of projects are alerted, over every kind."""
+    from industrybrain.projects import alerts
+
+    as_of = dt.date(2023, 12, 31)
+    summary = demo.generate(enterprises, seed=11, scale=1.0, as_of=as_of)
+    year = figures.year_figures(Project.objects.all(), 2023, as_of=as_of)
+    assert (year.signed_big_count, year.started_count, year.completed_count) == (1310, 187, 98)
+    found = alerts.find_all(as_of)
+    alerted = {f.project_id for f in found if f.project_id}
+    assert 0.05 * summary.projects <= len(alerted) <= 0.15 * summary.projects
+    assert {f.kind for f in found} == {"stage_overdue", "behind_time_progress", "start_rate_below_curve",
+                                       "stage_too_long"}
+    assert len({f.region_id for f in found}) >= 5

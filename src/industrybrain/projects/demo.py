@@ -5,6 +5,11 @@ At scale 1.0 the year `as_of.year` has 1,310 signings of at least 1亿 totalling
 every count proportionally (`scale = projects wanted / 1545`). Projects are spread over the given
 enterprises (their regions and industries), with about 15% investors new to the registry.
 
+Most projects keep to plan at the snapshot: their next planned date is ahead and they have not overstayed
+their list; `LATE_SHARE` (7%) of them are late (a missed date, a long stay, a start after October, a slow
+investment pace). At the demo's snapshot (31 December of the report's year, scale 1.0) the default alert
+rules then flag about 7% of the projects (108 of 1,545 for seed 7: 167 alerts over all four kinds).
+
     from industrybrain.projects import demo
     summary = demo.generate(Enterprise.objects.all(), seed=7, scale=1.0)
 
@@ -28,7 +33,7 @@ from industrybrain.registry.models import Enterprise
 from industrybrain.registry.uscc import make_uscc, organisation_code_check_char
 
 from .models import YI, AnnualPlan, MonthlyInvestmentReport, Programme, Project, ProjectType
-from .stages import STAGES, Stage
+from .stages import DEFAULT_STAGE_SLA, STAGES, Stage
 
 # The report's figures (Shanghai, one year) and the share of starts among this year's signings.
 SIGNED_BIG = 1310
@@ -37,6 +42,7 @@ STARTS = 187
 STARTS_FROM_THIS_YEAR = 90
 COMPLETIONS = 98
 OLDER_UNDER_CONSTRUCTION = 40
+LATE_SHARE = 0.07  # projects behind their plan at the snapshot (the others keep to it)
 REPORT_SCALE_PROJECTS = SIGNED_BIG + (STARTS - STARTS_FROM_THIS_YEAR) + COMPLETIONS + OLDER_UNDER_CONSTRUCTION
 
 LEADERS = ["王建国", "李明华", "张志强", "刘海涛", "陈卫东", "杨晓峰", "赵立新", "黄振华", "周国平", "吴永刚"]
@@ -161,9 +167,18 @@ def _project(rng, n, spec, pool, regions, region_objs, programmes, categories, a
     cats = categories.get(region_code[:2], [])
     target: str = spec["target"]
     signed: dt.date = spec["signed"]
+    # Most projects keep to plan; LATE_SHARE of them miss a planned date or stay too long in a list, so the
+    # alerts at the snapshot concern a believable few (5–15% of projects), not every project.
+    late = rng.random() < LATE_SHARE
+    if target == Stage.SIGNED and not late and signed < _cutoff(as_of, Stage.SIGNED):
+        signed = _day(rng, _cutoff(as_of, Stage.SIGNED), as_of)
     planned: dict[str, dt.date] = {Stage.SIGNED: signed}
     planned[Stage.LAND_ACQUIRED] = signed + dt.timedelta(days=rng.randint(45, 150))
     planned[Stage.STARTED] = planned[Stage.LAND_ACQUIRED] + dt.timedelta(days=rng.randint(30, 120))
+    if spec.get("start_in_year") and not late and planned[Stage.STARTED].year == year:
+        # "10月底前全部实质性开工": this year's starts are planned before November.
+        planned[Stage.STARTED] = max(min(planned[Stage.STARTED], dt.date(year, 10, rng.randint(1, 25))),
+                                     planned[Stage.LAND_ACQUIRED] + dt.timedelta(days=15))
     if STAGES.index(spec["target"]) < STAGES.index(Stage.STARTED) and planned[Stage.STARTED] <= as_of:
         # A project still at 签约/拿地 at the snapshot is planned to start next year: the start-rate curve
         # (100% 实质性开工 by the end of October) holds for the projects planned to start this year.
@@ -178,17 +193,24 @@ def _project(rng, n, spec, pool, regions, region_objs, programmes, categories, a
     for stage in STAGES[1:reach + 1]:
         day = planned[stage] + dt.timedelta(days=rng.randint(-20, 40))
         if stage == Stage.STARTED and spec.get("start_in_year"):
-            day = max(day, jan1)
+            october = dt.date(year, 10, 31)
+            if day < jan1:  # planned last year: started at some point this year
+                day = _day(rng, jan1, min(as_of, october))
+            if as_of > october:  # on time: by the end of October; late: in November or December
+                day = _day(rng, october + dt.timedelta(days=1), as_of) if late else min(day, october)
         if stage == Stage.STARTED and spec.get("start_before_year"):
             day = min(day, dt.date(year - 1, 12, 31))
         if stage == Stage.COMPLETED and spec.get("complete_in_year"):
-            day = min(max(day, jan1), as_of)
+            day = min(day if day >= jan1 else _day(rng, jan1, as_of), as_of)
         if stage != Stage.STARTED or not spec.get("start_before_year"):
             day = min(day, as_of)
         day = max(day, previous)
         actual[stage] = previous = day
     if spec.get("start_in_year") and actual[Stage.STARTED].year != year:
         actual[Stage.STARTED] = max(jan1, actual[Stage.LAND_ACQUIRED])
+    if not late:
+        target = _keep_to_plan(rng, target, planned, actual, as_of)
+        reach = STAGES.index(target)
     project = Project(
         code=f"{PREFIX}{signed.year}-{region_code}-{n:05d}",
         name=f"{investor_name.replace('有限公司', '').replace('股份', '')}{rng.choice(['年产', '新建', '扩建', '智能化改造'])}"
@@ -208,6 +230,33 @@ def _project(rng, n, spec, pool, regions, region_objs, programmes, categories, a
     if target == Stage.IN_PRODUCTION and rng.random() < 0.3:
         project.capacity_reached_on = min(actual[target] + dt.timedelta(days=60), as_of)
     return project
+
+
+def _cutoff(as_of: dt.date, stage: str) -> dt.date:
+    """The earliest entry into `stage` that keeps a project within the stage's working-day limit by `as_of`
+    (five working days a week, two weeks' margin for make-up working days)."""
+    limit = DEFAULT_STAGE_SLA[stage] or 0
+    return as_of - dt.timedelta(days=limit * 7 // 5 - 14)
+
+
+def _keep_to_plan(rng: random.Random, target: str, planned: dict[str, dt.date], actual: dict[str, dt.date],
+                  as_of: dt.date) -> str:
+    """A project on schedule: not too long in its list (a project that started or completed long ago has
+    moved on to the next list; a recent 拿地 otherwise), and its next planned date still ahead."""
+    if target in (Stage.STARTED, Stage.COMPLETED) and actual[target] < _cutoff(as_of, target):
+        following = STAGES[STAGES.index(target) + 1]
+        actual[following] = min(actual[target] + dt.timedelta(days=rng.randint(20, 60)), as_of)
+        target = following
+    elif target == Stage.LAND_ACQUIRED and actual[target] < _cutoff(as_of, target):
+        actual[target] = _day(rng, max(_cutoff(as_of, target), actual[Stage.SIGNED]), as_of)
+    index = STAGES.index(target)
+    if index + 1 < len(STAGES) and planned[STAGES[index + 1]] <= as_of:
+        shift = as_of + dt.timedelta(days=rng.randint(20, 150)) - planned[STAGES[index + 1]]
+        for stage in STAGES[index + 1:]:
+            planned[stage] += shift
+        if index + 1 <= STAGES.index(Stage.STARTED) and planned[Stage.STARTED].year == as_of.year:
+            planned[Stage.STARTED] = dt.date(as_of.year + 1, rng.randint(1, 9), rng.randint(1, 28))
+    return target
 
 
 def _plans_and_reports(rng: random.Random, projects: list[Project], as_of: dt.date):
@@ -236,12 +285,13 @@ def _plans_and_reports(rng: random.Random, projects: list[Project], as_of: dt.da
         monthly = [per if min(first, 12) <= m <= end else Decimal(0) for m in range(1, 13)]
         monthly[end - 1] += amount - sum(monthly)
         plans.append(AnnualPlan(project=p, year=year, amount=amount, monthly=[str(v) for v in monthly]))
-        pace = rng.gauss(1.0, 0.25)  # some projects run behind time progress, some ahead
+        # most projects keep pace with their plan; a few fall well behind
+        pace = rng.uniform(0.6, 0.85) if rng.random() < LATE_SHARE else rng.gauss(1.02, 0.05)
         done_year = Decimal(0)
         cumulative = (p.total_investment * Decimal("0.3")).quantize(Decimal("0.01")) \
             if p.actual_started and p.actual_started.year < year else Decimal(0)
         for month in range(first, last_month + 1):
-            value = max(Decimal(0), (monthly[month - 1] * Decimal(str(round(pace * rng.uniform(0.7, 1.3), 3))))
+            value = max(Decimal(0), (monthly[month - 1] * Decimal(str(round(pace * rng.uniform(0.9, 1.1), 3))))
                         .quantize(Decimal("0.01")))
             if p.actual_completed and p.actual_completed.year == year and month > p.actual_completed.month:
                 value = Decimal(0)

@@ -4,7 +4,7 @@ No public text defines the six lists; this stage machine is ours (mechanisms.md 
 needs its actual date and an evidence document; a move backwards needs a reason and is audited. 达产 is
 optional and recorded as a date on the project (`capacity_reached_on`), not as a seventh list.
 SLA (working days a project may stay in a stage before the "too long in one stage" alert) are defaults;
-`AlertThresholds` overrides them.
+the alert rule `stage_too_long` (projects/alerts.py) carries its own limits in its condition.
 """
 
 from __future__ import annotations
