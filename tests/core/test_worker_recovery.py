@@ -64,3 +64,53 @@ def test_worker_command_recovers_then_hands_over_to_db_worker(roles, capsys, mon
     parser = load_command_class("django_tasks_db", "db_worker").create_parser("manage.py", "db_worker")
     known = {action.dest for action in parser._actions}
     assert set(handed_over[0][1]) <= known
+
+
+def test_periodic_hooks_run_at_start_and_each_failure_is_isolated(roles, capsys, monkeypatch):
+    from industrybrain.core.management.commands import ib_worker
+
+    monkeypatch.setattr(ib_worker, "call_command", lambda name, **options: None)
+    calls = []
+
+    def boom():
+        calls.append("boom")
+        raise RuntimeError("broken hook")
+
+    def fine():
+        calls.append("fine")
+        return "定时任务已运行"
+
+    monkeypatch.setattr(ib_worker, "_task_hooks", lambda name: [boom, fine] if name == "periodic" else [])
+    call_command("ib_worker", batch=True)
+    assert calls == ["boom", "fine"] and "定时任务已运行" in capsys.readouterr().out
+    calls.clear()
+    call_command("ib_worker", batch=True, periodic_minutes=0)
+    assert calls == []
+
+
+def test_the_worker_finds_the_policies_escalation_among_the_periodic_hooks():
+    from industrybrain.core.management.commands import ib_worker
+    from industrybrain.policies import tasks as policy_tasks
+
+    assert policy_tasks.periodic in ib_worker._task_hooks("periodic")
+
+
+def test_periodic_thread_runs_every_interval_until_stopped():
+    import threading
+
+    from industrybrain.core.management.commands.ib_worker import PeriodicThread
+
+    ran = threading.Event()
+    count = []
+
+    def once():
+        count.append(1)
+        if len(count) >= 2:
+            ran.set()
+
+    thread = PeriodicThread(0.01, run=once)
+    thread.start()
+    assert ran.wait(5)
+    thread.stop.set()
+    thread.join(5)
+    assert not thread.is_alive() and len(count) >= 2

@@ -278,3 +278,17 @@ def test_worker_start_requeues_a_batch_a_dead_worker_left_running(setup, django_
     assert batch.status == PaymentBatch.Status.DONE and batch.paid_count == 1
     assert Disbursement.objects.filter(case=case).count() == 1  # paid before the worker died: not paid again
     assert recover_stale() is None
+
+
+def test_the_worker_s_periodic_hook_escalates_overdue_cases_without_anyone_running_a_command(setup):
+    from industrybrain.policies import tasks
+
+    roles, jxt = setup["roles"], setup["jxt_reviewer"]
+    _policy, case = _application(setup)
+    services.submit(case, roles["enterprise"], today=dt.date(2024, 9, 2))
+    services.accept(case, jxt, today=dt.date(2024, 9, 2))  # due 2024-11-29: long past today
+    assert tasks.periodic() == "惠企政策：超期督办 1 件"
+    assert tasks.periodic() is None  # escalated once
+    case.refresh_from_db()
+    assert case.escalated_at is not None
+    assert Notification.objects.filter(user=jxt, title__startswith="超期督办").count() == 1

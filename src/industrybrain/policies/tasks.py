@@ -36,6 +36,14 @@ def _enqueue(jobs: list[int], batches: list[int]) -> None:
         run_payment_batch.enqueue(pk)
 
 
+def periodic() -> str | None:
+    """Run by `industrybrain worker` every few minutes: overdue cases are escalated (督办) once each."""
+    from .services import escalate_overdue
+
+    count = escalate_overdue()
+    return f"惠企政策：超期督办 {count} 件" if count else None
+
+
 def recover_stale() -> str | None:
     """Called by `industrybrain worker` at start: work a dead worker left running is queued again.
 
