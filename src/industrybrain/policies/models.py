@@ -383,3 +383,49 @@ class Disbursement(models.Model):
 
 
 ZERO = Decimal("0.00")
+
+
+class TaxKind(models.TextChoices):
+    VAT = "vat", _("增值税")
+    CIT = "cit", _("企业所得税")
+    RD_DEDUCTION = "rd_deduction", _("研发费用加计扣除")
+    SOCIAL = "social", _("社会保险费")
+    PROPERTY = "property", _("房产税")
+    LAND = "land", _("城镇土地使用税")
+    STAMP = "stamp", _("印花税")
+    FEE = "fee", _("行政事业性收费")
+    OTHER = "other", _("其他税费")
+
+
+class TaxReduction(models.Model):
+    """A tax or fee reduction an enterprise enjoyed (imported from the tax authority's lists; 一指减负)."""
+
+    enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="tax_reductions",
+                                   verbose_name=_("企业"))
+    year = models.PositiveSmallIntegerField(_("所属年度"))
+    tax_kind = models.CharField(_("税费种类"), max_length=20, choices=TaxKind.choices)
+    item = models.CharField(_("减免项目"), max_length=100)
+    amount = models.DecimalField(_("减免金额（万元）"), max_digits=16, decimal_places=2)
+    reduced_on = models.DateField(_("减免日期"), null=True, blank=True)
+    basis = models.CharField(_("政策依据"), max_length=200, blank=True)
+    authority = models.CharField(_("数据提供部门"), max_length=100, blank=True)
+    import_job = models.ForeignKey("core.ImportJob", models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("导入任务"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    scope_paths = ScopePaths(region="enterprise__region", enterprise="enterprise", steward="enterprise__steward")
+
+    class Meta:
+        ordering = ["-year", "tax_kind", "item"]
+        verbose_name = verbose_name_plural = _("税费减免")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year", "tax_kind", "item"], name="tax_reduction_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tax_reduction_positive"),
+        ]
+        indexes = [models.Index(fields=["year"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year} {self.item} {self.amount}"
+
+    def get_additional_data(self) -> dict:
+        return {"enterprise_id": self.enterprise_id}

@@ -40,6 +40,7 @@ from .models import (
     PaymentBatch,
     Policy,
     PolicyMatch,
+    TaxReduction,
 )
 
 ZERO = Decimal("0.00")
@@ -556,17 +557,44 @@ def budget_rows(policies: QuerySet[Policy]) -> list[dict]:
     return out
 
 
-def reduction_list(ledger: QuerySet[Disbursement]) -> dict:
-    """一指减负: what one enterprise has received (its scoped ledger rows), with yearly totals and by kind."""
-    rows = list(ledger.select_related("policy", "batch").order_by("-paid_on"))
+def reduction_list(ledger: QuerySet[Disbursement], taxes: QuerySet[TaxReduction] | None = None) -> dict:
+    """一指减负: what one enterprise has received — its scoped ledger rows (subsidies paid) and imported tax and
+    fee reductions — newest first, with yearly totals (a payment counts in the year it was paid, a reduction in
+    the year it belongs to) and totals by kind."""
+    rows: list[dict] = []
+    for paid in ledger.select_related("policy", "batch"):
+        rows.append({"date": paid.paid_on, "year": paid.paid_on.year, "title": paid.policy.title,
+                     "kind": str(paid.policy.get_kind_display()), "amount": paid.amount, "source": "兑现台账",
+                     "detail": paid.batch.number if paid.batch else ""})
+    for t in (taxes if taxes is not None else TaxReduction.objects.none()):
+        rows.append({"date": t.reduced_on, "year": t.year, "title": t.item, "kind": str(t.get_tax_kind_display()),
+                     "amount": t.amount, "source": t.authority or "税费减免导入", "detail": t.basis})
+    rows.sort(key=lambda r: (r["year"], r["date"] or dt.date(r["year"], 12, 31)), reverse=True)
     years: dict[int, Decimal] = {}
     kinds: dict[str, Decimal] = {}
-    for r in rows:
-        years[r.paid_on.year] = years.get(r.paid_on.year, ZERO) + r.amount
-        label = r.policy.get_kind_display()
-        kinds[label] = kinds.get(label, ZERO) + r.amount
+    for item in rows:
+        years[item["year"]] = years.get(item["year"], ZERO) + item["amount"]
+        kinds[item["kind"]] = kinds.get(item["kind"], ZERO) + item["amount"]
     return {"rows": rows, "years": sorted(years.items(), reverse=True), "kinds": sorted(kinds.items()),
-            "total": sum((r.amount for r in rows), ZERO)}
+            "total": sum((r["amount"] for r in rows), ZERO)}
+
+
+def reduction_totals(ledger: QuerySet[Disbursement], taxes: QuerySet[TaxReduction]) -> dict:
+    """Province (or region) totals of 一指减负 — "减负超3300亿" style: subsidies paid plus tax and fee
+    reductions, in 万元 and 亿元, by year, with the number of enterprises that benefited."""
+    by_year: dict[int, dict[str, Decimal]] = {}
+    for paid_year, paid in ledger.values("paid_on__year").annotate(s=Sum("amount")).values_list("paid_on__year", "s"):
+        by_year.setdefault(paid_year, {"subsidies": ZERO, "taxes": ZERO})["subsidies"] = paid
+    for tax_year, reduced in taxes.values("year").annotate(s=Sum("amount")).values_list("year", "s"):
+        by_year.setdefault(tax_year, {"subsidies": ZERO, "taxes": ZERO})["taxes"] = reduced
+    subsidies = ledger.aggregate(s=Sum("amount"))["s"] or ZERO
+    tax_total = taxes.aggregate(s=Sum("amount"))["s"] or ZERO
+    total = subsidies + tax_total
+    enterprises = len(set(ledger.values_list("enterprise_id", flat=True).distinct())
+                      | set(taxes.values_list("enterprise_id", flat=True).distinct()))
+    years = [{"year": y, **v, "total": v["subsidies"] + v["taxes"]} for y, v in sorted(by_year.items(), reverse=True)]
+    return {"subsidies": subsidies, "taxes": tax_total, "total": total,
+            "total_yi": (total / 10000).quantize(Decimal("0.01")), "enterprises": enterprises, "years": years}
 
 
 AUTO = AUTO_FLOW

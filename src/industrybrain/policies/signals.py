@@ -26,8 +26,12 @@ def _changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> No
     _schedule(instance.pk if sender.__name__ == "Enterprise" else getattr(instance, "enterprise_id", None))
 
 
+# imports whose data no policy condition reads (the policies app's own tax and fee reductions)
+NO_FEATURES = frozenset({"tax_reductions"})
+
+
 def _imported(sender: Any, job: Any = None, enterprise_ids: Any = (), **kwargs: Any) -> None:
-    if enterprise_ids:
+    if enterprise_ids and getattr(sender, "kind", "") not in NO_FEATURES:
         from .matching import queue_enterprise_rematch
 
         queue_enterprise_rematch(enterprise_ids, import_job=job)

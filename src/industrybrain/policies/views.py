@@ -28,7 +28,7 @@ from . import services, simulation
 from .flows import flow_for, is_handler, is_owner
 from .forms import FilterForm, PolicyForm, SimulationForm
 from .matching import queue_match
-from .models import Case, CaseState, Disbursement, MatchJob, MatchOutcome, Policy, PolicyMatch
+from .models import Case, CaseState, Disbursement, MatchJob, MatchOutcome, Policy, PolicyMatch, TaxReduction
 
 
 def can_manage(user: Any) -> bool:
@@ -394,14 +394,30 @@ def simulate(request):
 
 @login_required
 def reductions(request):
-    """一指减负: the reductions and subsidies an enterprise has received (from the ledger)."""
+    """一指减负: the reductions and subsidies an enterprise has received (the ledger and imported tax and fee
+    reductions), with yearly totals. Officers without ?enterprise= see the totals of their region."""
     user = request.user
     if user.role == Role.ENTERPRISE_USER:
         enterprise = user.enterprise
         if enterprise is None:
             raise Http404
+    elif request.GET.get("enterprise"):
+        enterprise = get_scoped_or_404(user, Enterprise.objects.all(), pk=request.GET["enterprise"])
+    elif is_staff_side(user) or user.role == Role.STEWARD:
+        totals = services.reduction_totals(scope(user, Disbursement.objects.all()), scope(user, TaxReduction.objects.all()))
+        return render(request, "policies/reduction_totals.html", {"totals": totals})
     else:
-        enterprise = get_scoped_or_404(user, Enterprise.objects.all(), pk=request.GET.get("enterprise", 0))
-    data = services.reduction_list(scope(user, Disbursement.objects.filter(enterprise_id=enterprise.pk)))
+        raise Http404
+    data = services.reduction_list(scope(user, Disbursement.objects.filter(enterprise_id=enterprise.pk)),
+                                   scope(user, TaxReduction.objects.filter(enterprise_id=enterprise.pk)))
+    if request.GET.get("export"):
+        return xlsx_response(f"一指减负-{enterprise.name}.xlsx", "一指减负", REDUCTION_COLUMNS, data["rows"])
     return render(request, "policies/reductions.html", {"enterprise": enterprise, **data})
 
+
+REDUCTION_COLUMNS = [
+    Column("所属年度", lambda r: r["year"]), Column("日期", lambda r: r["date"]),
+    Column("政策/减免项目", lambda r: r["title"], 36), Column("类型", lambda r: r["kind"], 18),
+    Column("金额（万元）", lambda r: r["amount"]), Column("来源", lambda r: r["source"], 24),
+    Column("依据/批次", lambda r: r["detail"], 36),
+]
