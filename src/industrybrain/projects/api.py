@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -17,6 +19,7 @@ from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
 from industrybrain.registry import uscc as uscc_rules
 from industrybrain.workflow.services import TransitionError
 
+from . import crosscheck
 from .models import Blocker, MonthlyInvestmentReport, Project, ProjectAlert, ProjectStageEvidence
 from .services import ActionError, ReportInput, can_edit, move_stage, submit_report
 from .stages import STAGES
@@ -220,9 +223,53 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
         return scope(self.request.user, ProjectStageEvidence.objects.all())
 
 
+class CrossCheckRowSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    region_name = serializers.CharField()
+    year = serializers.IntegerField()
+    month = serializers.IntegerField()
+    statistics = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True,
+                                          help_text="工业投资1-N月（亿元）")
+    statistics_growth = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    statistics_basis = serializers.CharField()
+    projects = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="重大项目填报本年累计完成投资（亿元）")
+    project_count = serializers.IntegerField()
+    ratio = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text="项目/统计，%")
+    diverges = serializers.BooleanField()
+    direction = serializers.CharField(help_text="high / low / 空")
+
+
+class CrossCheckSerializer(serializers.Serializer):
+    caveat = serializers.CharField(help_text="口径说明")
+    rows = CrossCheckRowSerializer(many=True)
+
+
+class CrossCheckViewSet(viewsets.ViewSet):
+    """工业投资 against the roll-up of the major projects' monthly reports (officers; scoped by region)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("region", str, description="区划代码（默认本人区划）；结果含该区划及其下一级"),
+        OpenApiParameter("year", int), OpenApiParameter("month", int, description="只看某月（1-12）"),
+        OpenApiParameter("low", float, description="比值下限%（默认20）"),
+        OpenApiParameter("high", float, description="比值上限%（默认100）")],
+        responses=CrossCheckSerializer)
+    def list(self, request):
+        if not can_edit(request.user):
+            raise PermissionDenied(_("只有经信部门干部可以查看工业投资核对"))
+        region, year, low, high = crosscheck.params(request.user, request.query_params)
+        month = request.query_params.get("month", "")
+        months = [int(month)] if month.isdigit() and 1 <= int(month) <= 12 else None
+        rows = crosscheck.scoped_rows(request.user, region, year, low, high, months=months)
+        return Response(CrossCheckSerializer({"caveat": str(crosscheck.CAVEAT),
+                                              "rows": [r.as_dict() for r in rows]}).data)
+
+
 def register(router) -> None:
     router.register("projects", ProjectViewSet)
     router.register("project-reports", ReportViewSet)
     router.register("project-alerts", AlertViewSet)
     router.register("project-blockers", BlockerViewSet)
     router.register("project-evidence", EvidenceViewSet)
+    router.register("project-crosscheck", CrossCheckViewSet, basename="project-crosscheck")

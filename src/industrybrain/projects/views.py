@@ -17,14 +17,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from industrybrain.core.access import get_scoped_or_404, scope
+from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
 from industrybrain.core.models import IndustryCategory, Region
 from industrybrain.workflow.services import TransitionError, history
 
 from . import alerts as alert_rules
-from . import catalogue, exports, figures
+from . import catalogue, crosscheck, exports, figures
 from .forms import AlertRuleForm, BlockerForm, FilterForm, MoveForm, ProjectForm, ReportForm
-from .models import AlertRule, AnnualPlan, Project, ProjectAlert, ProjectStageEvidence
+from .models import (
+    AlertRule,
+    AnnualPlan,
+    Project,
+    ProjectAlert,
+    ProjectStageEvidence,
+)
 from .services import ActionError, ReportInput, can_edit, can_report, move_stage, submit_report
 from .stages import PROJECT_FLOW, STAGES, Stage
 
@@ -341,3 +347,31 @@ def alert_rule_edit(request, code: str | None = None):
         "catalogues": [{"subject": key, "label": cat.label, "features": catalogue.reference(key),
                         "current": key == subject} for key, cat in catalogue.CATALOGUES.items()],
     })
+
+
+@login_required
+def crosscheck_page(request):
+    """工业投资 (statistics) against the roll-up of the major projects' monthly reports, by region and month."""
+    if not can_edit(request.user):
+        raise PermissionDenied(_("只有经信部门干部可以查看工业投资核对"))
+    region, year, low, high = crosscheck.params(request.user, request.GET)
+    rows = crosscheck.scoped_rows(request.user, region, year, low, high)
+    month_param = request.GET.get("month", "")
+    month = int(month_param) if month_param.isdigit() and 1 <= int(month_param) <= 12 else crosscheck.latest_month(rows)
+    default_low, default_high = crosscheck.band()
+    return render(request, "projects/crosscheck.html", {
+        "region": region, "year": year, "month": month, "months": range(1, 13),
+        "by_region": [r for r in rows if r.month == month],
+        "series": [r for r in rows if r.region_code == region.code],
+        "regions": visible_regions(request.user).filter(level__lte=Region.Level.CITY).order_by("path"),
+        "low": low if low is not None else default_low, "high": high if high is not None else default_high,
+        "caveat": crosscheck.CAVEAT, "query": request.GET.urlencode()})
+
+
+@login_required
+def crosscheck_export(request):
+    if not can_edit(request.user):
+        raise PermissionDenied(_("只有经信部门干部可以查看工业投资核对"))
+    region, year, low, high = crosscheck.params(request.user, request.GET)
+    rows = crosscheck.scoped_rows(request.user, region, year, low, high)
+    return crosscheck.response(rows, crosscheck.title_for(region, year), f"工业投资核对_{region.code}_{year}.xlsx")
