@@ -15,7 +15,7 @@ from industrybrain.core.models import Region
 from industrybrain.indicators.models import Indicator
 from industrybrain.workflow.services import StaleTransition, TransitionError
 
-from . import letters
+from . import letters, published
 from .models import ElectricityAlert, Level, TriggerHit, WarningLetter
 from .rankings import build_board, province_of
 from .views import GOVERNMENT, parse_period
@@ -42,7 +42,9 @@ class RankingRowSerializer(serializers.Serializer):
 
 
 class RankingViewSet(viewsets.ViewSet):
-    """The published board: `?indicator=CODE&period=YYYY-MM&level=city|county` (the user's province)."""
+    """The board: `?indicator=CODE&period=YYYY-MM&level=city|county` (the user's province) — the newest published
+    version when the board was published (`published` says which), else the current figures; `view=current`
+    forces the current figures."""
 
     permission_classes = [permissions.IsAuthenticated, Government]
     serializer_class = RankingRowSerializer
@@ -60,13 +62,23 @@ class RankingViewSet(viewsets.ViewSet):
         if province is None:
             raise Http404
         board = build_board(indicator, *period, level, province)
+        snapshot = published.latest(indicator, board.year, board.month, level, province)
+        meta = None
+        if snapshot is not None:
+            meta = {"version": snapshot.version, "published_at": snapshot.published_at,
+                    "published_by": snapshot.published_by.username if snapshot.published_by else None,
+                    "differs_from_current": bool(published.differences(published.as_board(snapshot), board))}
+            if request.query_params.get("view") != "current":
+                board = published.as_board(snapshot)
         visible = set(visible_regions(user).values_list("code", flat=True))
         rows = RankingRowSerializer(board.rows, many=True).data
         for row in rows:
             row["detail_visible"] = row["region"] in visible
         return Response({"indicator": indicator.code, "period": board.period, "level": level,
                          "province": province.code, "province_value": board.province_value,
-                         "previous_period": f"{board.previous[0]}-{board.previous[1]:02d}" if board.previous else None, "rows": rows})
+                         "previous_period": f"{board.previous[0]}-{board.previous[1]:02d}" if board.previous else None,
+                         "published": meta, "view": "published" if meta and request.query_params.get("view") != "current"
+                         else "current", "rows": rows})
 
 
 class LetterSerializer(serializers.ModelSerializer):

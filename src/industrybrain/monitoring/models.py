@@ -68,6 +68,9 @@ class TriggerRule(models.Model):
     indicator = models.ForeignKey("indicators.Indicator", models.CASCADE, null=True, blank=True,
                                   related_name="+", verbose_name=_("指标"), help_text=_("留空：所有晾晒指标"))
     level = models.CharField(_("适用层级"), max_length=10, choices=[("", _("全部")), *Level.choices], blank=True)
+    province = models.ForeignKey(Region, models.PROTECT, null=True, blank=True, related_name="+",
+                                 limit_choices_to={"level": 1}, verbose_name=_("适用省份"),
+                                 help_text=_("留空：适用于所有省份（仅系统管理员可修改）"))
     consecutive = models.PositiveSmallIntegerField(_("连续发布期数"), default=2,
                                                    help_text=_("条件须在最近连续几期发布中均成立（1–12）"))
     active = models.BooleanField(_("启用"), default=True)

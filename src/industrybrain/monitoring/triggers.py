@@ -7,7 +7,7 @@ traffic light, the level, 山区26县, the peer group…). The text is parsed an
 `rules.subjects.Catalogue.condition` (sqlglot whitelist, Chinese errors with a caret) and evaluated by the
 engine's reference evaluator (three-valued: a missing figure makes the condition *unknown*, never true).
 
-A region is hit when the condition **holds (is true)** on each of the last `consecutive` releases of the
+A rule applies to every province, or only to its `province` when set. A region is hit when the condition **holds (is true)** on each of the last `consecutive` releases of the
 indicator (1–2月 is one release); unknown counts as not holding. The defaults (migration 0002/0003) are the
 three triggers of mechanisms.md §1, each for 2 consecutive releases:
 
@@ -176,6 +176,8 @@ def evaluate(year: int, month: int, provinces: Sequence[Region] | None = None,
                 continue
             for level in [rule.level] if rule.level else [Level.CITY, Level.COUNTY]:
                 for province in provinces:
+                    if rule.province_id is not None and rule.province_id != province.code:
+                        continue  # a province's own rule applies to that province only
                     boards = [cache.get(indicator, y, m, level, province) for y, m in periods]
                     latest = boards[0]
                     for row in latest.rows:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulletin_views, electricity_views, views
+from . import bulletin_views, electricity_views, trigger_views, views
 
 app_name = "monitoring"
 
@@ -11,8 +11,14 @@ urlpatterns: list = [
     path("board/", views.board, name="board"),
     path("board/xlsx/", views.board_xlsx, name="board-xlsx"),
     path("board/docx/", views.board_docx, name="board-docx"),
+    path("board/publish/", views.board_publish, name="board-publish"),
     path("triggers/", views.hits, name="hits"),
     path("triggers/draft/", views.draft, name="letter-draft"),
+    path("triggers/run/", trigger_views.run, name="trigger-run"),
+    path("triggers/rules/", trigger_views.rule_list, name="trigger-rules"),
+    path("triggers/rules/xlsx/", trigger_views.rule_xlsx, name="trigger-rules-xlsx"),
+    path("triggers/rules/new/", trigger_views.rule_edit, name="trigger-rule-new"),
+    path("triggers/rules/<int:pk>/", trigger_views.rule_edit, name="trigger-rule"),
     path("letters/", views.letter_list, name="letters"),
     path("letters/<int:pk>/", views.letter_detail, name="letter-detail"),
     path("letters/<int:pk>/move/", views.letter_move, name="letter-move"),

@@ -11,6 +11,7 @@ these pages (404).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,13 +28,13 @@ from industrybrain.core import exports
 from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
 from industrybrain.core.models import Region, Role
 from industrybrain.indicators import calc, services
-from industrybrain.indicators.models import Indicator
+from industrybrain.indicators.models import Direction, Indicator
 from industrybrain.registry.models import MonthlyFact
 from industrybrain.workflow.services import TransitionError
 from industrybrain.workflow.services import history as transition_history
 
-from . import electricity, letters
-from .models import ElectricityAlert, Level, RegionPlan, TriggerHit, WarningLetter
+from . import electricity, letters, published
+from .models import ElectricityAlert, Level, PublishedBoard, RegionPlan, TriggerHit, WarningLetter
 from .rankings import Board, board_indicators, build_board, province_of
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -63,20 +65,21 @@ def parse_period(text: str) -> tuple[int, int] | None:
     return None
 
 
-def _board_from_request(request) -> tuple[Board | None, list[Indicator], Region]:
+def _board_from_request(request, params=None) -> tuple[Board | None, list[Indicator], Region]:
     government_only(request)
+    params = request.GET if params is None else params
     province = user_province(request)
     indicators = board_indicators()
-    code = request.GET.get("indicator") or (indicators[0].code if indicators else "")
+    code = params.get("indicator") or (indicators[0].code if indicators else "")
     indicator = next((i for i in indicators if i.code == code), None)
     if indicator is None:
         if code and indicators:
             raise Http404(_("未找到该指标"))
         return None, indicators, province
-    level = request.GET.get("level", Level.COUNTY)
+    level = params.get("level", Level.COUNTY)
     if level not in Level.values:
         level = Level.COUNTY
-    period = parse_period(request.GET.get("period", "")) or services.latest_period(province)
+    period = parse_period(params.get("period", "")) or services.latest_period(province)
     if period is None:
         return None, indicators, province
     year, month = period
@@ -90,13 +93,58 @@ def _fmt(value) -> str:
     return "" if value is None else f"{value.quantize(calc.ONE_PLACE):f}"
 
 
+def can_publish(user) -> bool:
+    """Province officers and administrators publish the province's board (and edit trigger rules)."""
+    return bool(user.is_administrator or user.role == Role.PROVINCE_OFFICER)
+
+
+@dataclass
+class Shown:
+    board: Board | None                      # what the page / exports show
+    current: Board | None                    # computed from the current cube
+    snapshot: PublishedBoard | None          # the newest published version, if any
+    differences: list[published.Difference]
+    viewing_current: bool
+
+
+def _shown(request) -> tuple[Shown, list[Indicator], Region]:
+    """The published version of the requested board by default; `?view=current` for the current figures."""
+    current, indicators, province = _board_from_request(request)
+    snapshot = None
+    if current is not None:
+        snapshot = published.latest(current.indicator, current.year, current.month, current.level, province)
+    if snapshot is None or current is None:
+        return Shown(current, current, None, [], True), indicators, province
+    stored = published.as_board(snapshot)
+    viewing_current = request.GET.get("view") == "current"
+    return (Shown(current if viewing_current else stored, current, snapshot, published.differences(stored, current),
+                  viewing_current), indicators, province)
+
+
 @login_required
 def board(request):
-    result, indicators, province = _board_from_request(request)
+    shown, indicators, province = _shown(request)
     visible = set(visible_regions(request.user).values_list("code", flat=True))
     return render(request, "monitoring/board.html", {
-        "board": result, "indicators": indicators, "province": province, "visible": visible,
-        "levels": Level.choices, "query": request.GET.urlencode()})
+        "board": shown.board, "shown": shown, "indicators": indicators, "province": province, "visible": visible,
+        "levels": Level.choices, "query": request.GET.urlencode(), "can_publish": can_publish(request.user)})
+
+
+@login_required
+@require_POST
+def board_publish(request):
+    """Store the current board of (indicator, period, level) as published; the page then shows it."""
+    government_only(request)
+    if not can_publish(request.user):
+        raise Http404(_("未找到该记录或无权查看"))
+    current, _i, _p = _board_from_request(request, request.POST)  # the same parameters as the page
+    if current is None or not any(r.value is not None for r in current.rows):
+        messages.error(request, _("该期没有可发布的数据"))
+        return redirect("monitoring:board")
+    snapshot = published.publish(current, request.user, request.POST.get("note", "").strip())
+    messages.success(request, _("已发布第%(version)s版") % {"version": snapshot.version})
+    query = f"indicator={current.indicator.code}&period={current.period}&level={current.level}"
+    return redirect(f"{reverse('monitoring:board')}?{query}")
 
 
 def _board_rows(result: Board) -> list[dict]:
@@ -106,9 +154,16 @@ def _board_rows(result: Board) -> list[dict]:
              "status": r.status_label, "target": r.target_text} for r in result.rows]
 
 
+def _version_suffix(shown: Shown) -> str:
+    if shown.snapshot is None or shown.viewing_current:
+        return "_当前数据" if shown.snapshot is not None else ""
+    return f"_发布第{shown.snapshot.version}版"
+
+
 @login_required
 def board_xlsx(request):
-    result, _i, _p = _board_from_request(request)
+    shown, _i, _p = _shown(request)
+    result = shown.board
     if result is None:
         raise Http404(_("暂无数据"))
     columns = [exports.Column(h, exports.field(k), w) for h, k, w in (
@@ -116,11 +171,20 @@ def board_xlsx(request):
         ("数值", "value", 10), ("上期排名", "previous_rank", 10), ("排名变化", "change", 10),
         ("晾晒状态", "status", 10), ("目标", "target", 22))]
     rows = [type("Row", (), r) for r in _board_rows(result)]
-    name = f"指标晾晒_{result.indicator.name}_{result.period}.xlsx"
+    name = f"指标晾晒_{result.indicator.name}_{result.period}{_version_suffix(shown)}.xlsx"
     return exports.xlsx_response(name, "指标晾晒", columns, rows)
 
 
-def board_docx_bytes(result: Board) -> bytes:
+def publication_note(shown: Shown) -> str:
+    snapshot = shown.snapshot
+    if snapshot is None or shown.viewing_current:
+        return "本表按当前数据生成，尚未发布。" if snapshot is None else "本表按当前数据生成，与已发布版本可能不同。"
+    who = (snapshot.published_by.get_full_name() or snapshot.published_by.username) if snapshot.published_by else ""
+    when = timezone.localtime(snapshot.published_at).strftime("%Y年%m月%d日 %H:%M")
+    return f"本表为{when}{('由' + who) if who else ''}发布的第{snapshot.version}版。"
+
+
+def board_docx_bytes(result: Board, note: str = "") -> bytes:
     import io
 
     from docxtpl import DocxTemplate
@@ -137,7 +201,7 @@ def board_docx_bytes(result: Board) -> bytes:
         "subtitle": f"{result.period_label}（{unit}）", "date": timezone.localdate().strftime("%Y年%m月%d日"),
         "groups": [{"name": name, "rows": rows} for name, rows in groups.items()],
         "note": (f"全省平均：{_fmt(result.province_value)}。状态：绿＝同时好于全省平均和目标，黄＝其一，红＝均未达到；"
-                 "排名变化为较上期上升（+）或下降（−）的位次。")})
+                 f"排名变化为较上期上升（+）或下降（−）的位次。{note}")})
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
@@ -145,11 +209,12 @@ def board_docx_bytes(result: Board) -> bytes:
 
 @login_required
 def board_docx(request):
-    result, _i, _p = _board_from_request(request)
+    shown, _i, _p = _shown(request)
+    result = shown.board
     if result is None:
         raise Http404(_("暂无数据"))
-    response = HttpResponse(board_docx_bytes(result), content_type=DOCX)
-    name = f"指标晾晒_{result.indicator.name}_{result.period}.docx"
+    response = HttpResponse(board_docx_bytes(result, publication_note(shown)), content_type=DOCX)
+    name = f"指标晾晒_{result.indicator.name}_{result.period}{_version_suffix(shown)}.docx"
     response["Content-Disposition"] = f"attachment; filename=\"board.docx\"; filename*=UTF-8''{quote(name)}"
     return response
 
@@ -172,7 +237,7 @@ def hits(request):
     return render(request, "monitoring/hits.html", {
         "period": f"{period[0]}-{period[1]:02d}" if period else "", "groups": list(regions.values()),
         "drafted": drafted, "can_draft": request.user.is_administrator or request.user.role == Role.PROVINCE_OFFICER
-        or request.user.role == Role.CITY_OFFICER})
+        or request.user.role == Role.CITY_OFFICER, "can_run": can_publish(request.user)})
 
 
 @login_required
@@ -389,12 +454,7 @@ def cockpit(request):
             ctx["highlight"] = board
             ctx["top"] = [r for r in board.rows if r.rank is not None][:3]
             ctx["bottom"] = [r for r in board.rows if r.rank is not None][-3:]
-            ctx["map"] = {"indicator": map_ind.name, "points": [
-                {"name": r.region.name, "code": r.region.code,
-                 "value": [r.region.longitude, r.region.latitude, float(r.value) if r.value is not None else None],
-                 "status": r.status, "url": (f"/monitoring/bulletin/?region={r.region.code}&period={year}-{m:02d}"
-                                             if r.region.code in visible else "")}
-                for r in board.rows if r.region.longitude is not None]}
+            ctx["map"] = map_payload(board, visible)
             ctx["map_indicator"] = map_ind
             ctx["map_level"] = map_level
             ctx["board_query"] = f"indicator={map_ind.code}&period={year}-{m:02d}&level={map_level}"
@@ -407,6 +467,30 @@ def cockpit(request):
     ctx["map_indicators"] = board_indicators()
     ctx.update(project_alert_summary(request.user))
     return render(request, "monitoring/cockpit.html", ctx)
+
+
+GOOD, MIDDLE, BAD = "#198754", "#ffc107", "#dc3545"
+
+
+def map_payload(board: Board, visible: set[str]) -> dict:
+    """The cockpit's schematic map: points at region centres, coloured so that green is always "good" — for a
+    lower-is-better indicator the scale is reversed (low values green) and the legend says so."""
+    lower = board.indicator.direction == Direction.LOWER_BETTER
+    colors = [GOOD, MIDDLE, BAD] if lower else [BAD, MIDDLE, GOOD]  # ECharts inRange runs from min to max
+    unit = _("累计同比%") if board.indicator.growth_is_headline else board.indicator.unit
+    return {
+        "indicator": board.indicator.name, "unit": unit, "lower_is_better": lower, "colors": colors,
+        # visualMap `text` is [the high end, the low end]
+        "legend": [_("高（较差）"), _("低（较好）")] if lower else [_("高（较好）"), _("低（较差）")],
+        "note": (_("该指标越低越好：色阶已反向，数值越低越绿。") if lower else _("该指标越高越好：数值越高越绿。"))
+        + _("绿色表示较好，红色表示较差。"),
+        "points": [
+            {"name": r.region.name, "code": r.region.code,
+             "value": [r.region.longitude, r.region.latitude, float(r.value) if r.value is not None else None],
+             "status": r.status,
+             "url": (f"{reverse('monitoring:bulletin')}?region={r.region.code}&period={board.period}"
+                     if r.region.code in visible else "")}
+            for r in board.rows if r.region.longitude is not None]}
 
 
 def project_alert_summary(user) -> dict:
