@@ -71,3 +71,31 @@ def test_late_stage_raises_an_alert_and_lists_export(project, page, live_server,
     with page.expect_download() as download:
         page.click("text=导出Excel")
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_province_officer_tunes_an_alert_rule_with_a_preview(project, page, live_server, login, shot):
+    """A bad condition is refused with its position; the preview counts what the new threshold alerts; saved,
+    the next check follows it."""
+    from industrybrain.projects.models import AlertRule, ProjectAlert
+
+    project.planned_land_acquired = dt.date(2026, 5, 25)
+    project.save()
+    alerts.run_checks(dt.date(2026, 6, 1))
+    assert ProjectAlert.objects.filter(status="open", kind="stage_overdue").count() == 1
+    login(page, "province")
+    page.goto(f"{live_server.url}/projects/alert-rules/")
+    page.click("a[href$='/alert-rules/stage_overdue/']")
+    page.fill("textarea[name=condition]", "days_overdue > 10")
+    page.click("[data-testid=rule-preview]")
+    page.wait_for_selector("[data-testid=field-error]")
+    assert "未知字段" in page.locator("[data-testid=field-error]").first.inner_text()
+    page.fill("textarea[name=condition]", "next_stage_days_overdue > 10")
+    page.fill("input[name=preview_on]", "2026-06-01")
+    page.click("[data-testid=rule-preview]")
+    page.wait_for_selector("[data-testid=preview]")
+    assert "1个对象中有0个将预警" in page.locator("[data-testid=preview]").inner_text()
+    shot(page, "project-alert-rule-preview")
+    page.click("button[name=action][value=save]")
+    page.wait_for_selector("[data-testid=rule-table]")
+    assert AlertRule.objects.get(code="stage_overdue").condition == "next_stage_days_overdue > 10"
+    assert alerts.run_checks(dt.date(2026, 6, 2)).closed == 1
