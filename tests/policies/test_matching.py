@@ -18,7 +18,7 @@ def test_match_policy_stores_qualified_and_near_misses_with_reasons_and_amount(p
     policy = policy_factory()
     result = matching.match_policy(policy, AS_OF)
     assert result["qualified"] == 2 and result["near_miss"] == 1
-    rows = {m.enterprise_id: m for m in PolicyMatch.objects.filter(policy=policy)}
+    rows = {m.enterprise_id: m for m in matching.hydrate(PolicyMatch.objects.filter(policy=policy))}
     assert rows[good.pk].amount == Decimal("40.00") and rows[big.pk].amount == Decimal("50.00")
     assert rows[near.pk].outcome == MatchOutcome.NEAR_MISS and rows[near.pk].amount is None
     assert "还差 1%" in rows[near.pk].reasons[0]["gap"]
@@ -60,9 +60,9 @@ def test_rematch_one_enterprise_after_its_data_change_agrees_with_the_full_match
     YearlyFact.objects.filter(enterprise=ent, year=2023).update(rd_expense=Decimal("250"))  # 5%
     result = matching.rematch_enterprise(ent.pk, AS_OF)
     assert result == {"enterprise": ent.pk, "qualified": 2, "near_miss": 0, "new": 1}
-    fast = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in PolicyMatch.objects.filter(enterprise=ent)}
+    fast = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in matching.hydrate(PolicyMatch.objects.filter(enterprise=ent))}
     matching.match_all(AS_OF)
-    full = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in PolicyMatch.objects.filter(enterprise=ent)}
+    full = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in matching.hydrate(PolicyMatch.objects.filter(enterprise=ent))}
     assert fast == full
     assert PolicyMatch.objects.filter(enterprise=other).count() == 2
     assert PolicyMatch.objects.get(policy=p2, enterprise=ent).amount == Decimal("5.00")
@@ -146,3 +146,28 @@ def test_rematching_a_large_set_goes_policy_by_policy(policy_factory, firm_facto
     seen = []
     result = matching.rematch_enterprises([ent.pk], AS_OF, notify=False, progress=lambda d, t: seen.append((d, t)))
     assert result["qualified"] == 1 and seen == [(1, 1)]
+
+
+def test_set_based_amounts_round_half_up_and_respect_the_cap_like_the_python_path(policy_factory, firm_factory):
+    half = firm_factory(revenue="4000", rd="123.45")   # 12.345 → 12.35 (half-up)
+    below = firm_factory(revenue="4000", rd="123.44")  # 12.344 → 12.34
+    capped = firm_factory(revenue="5000", rd="999")    # 99.9 → cap 50
+    policy = policy_factory()
+    matching.match_policy(policy, AS_OF)
+    stored = dict(PolicyMatch.objects.filter(policy=policy).values_list("enterprise_id", "amount"))
+    assert stored == {half.pk: Decimal("12.35"), below.pk: Decimal("12.34"), capped.pk: Decimal("50.00")}
+    for ent in (half, below, capped):
+        matching.rematch_enterprise(ent.pk, AS_OF, notify=False)
+    assert dict(PolicyMatch.objects.filter(policy=policy).values_list("enterprise_id", "amount")) == stored
+
+
+def test_whole_base_match_reads_one_fresh_feature_snapshot(policy_factory, firm_factory, monkeypatch):
+    from industrybrain.rules import snapshot
+
+    firm_factory(revenue="5000", rd="400")
+    policies = [policy_factory(), policy_factory(eligibility="revenue_last_year >= 4000")]
+    built = []
+    real_build = snapshot.build
+    monkeypatch.setattr(snapshot, "build", lambda as_of: built.append(as_of) or real_build(as_of))
+    results = matching.match_all(AS_OF, policies)
+    assert built == [AS_OF] and [r["qualified"] for r in results] == [1, 1]

@@ -84,6 +84,17 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
                 qs = qs.filter(**{key: self.request.query_params[key]})
         return qs
 
+    def paginate_queryset(self, queryset):
+        from .matching import hydrate  # rows of the set-based match get their reasons derived here
+
+        page = super().paginate_queryset(queryset)
+        return None if page is None else hydrate(page)
+
+    def get_object(self):
+        from .matching import hydrate
+
+        return hydrate([super().get_object()])[0]
+
 
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     """Delivery cases; POST /cases/{id}/act/ {action, reason, token, amount, step, bank_name, bank_account}."""

@@ -34,15 +34,7 @@ from sqlglot import exp
 
 from industrybrain.rules import features as F
 from industrybrain.rules import pyeval
-from industrybrain.rules.compiler import (
-    ID_PLACEHOLDERS,
-    column,
-    compile_tree,
-    dialect_for,
-    params_for,
-    render,
-    rule_query,
-)
+from industrybrain.rules.compiler import ID_PLACEHOLDERS, dialect_for, params_for, render, rule_query
 from industrybrain.rules.language import Expression, RuleSyntaxError, Type, literal_value, parse
 from industrybrain.rules.rulefile import RuleSpec, load_rule
 
@@ -371,9 +363,55 @@ def _with_key(tree: exp.Expr) -> str:
     return "with_" if "with_" in exp.Select.arg_types else "with"
 
 
+def _col(name: str, table: str) -> exp.Column:
+    return exp.column(name, table=table)
+
+
+def _keep(prule: PolicyRule, r: str = "r") -> exp.Expr:
+    """qualified, or (two or more conditions) exactly one condition FALSE and none unknown."""
+    def count(cond_of) -> exp.Expr:
+        total: exp.Expr = exp.Literal.number(0)
+        for c in prule.conditions:
+            total = exp.Add(this=total, expression=exp.Case(
+                ifs=[exp.If(this=cond_of(_col(f"c_{c.id}", r)), true=exp.Literal.number(1))],
+                default=exp.Literal.number(0)))
+        return exp.Paren(this=total)
+
+    keep: exp.Expr = exp.EQ(this=_col("outcome", r), expression=exp.true())
+    if len(prule.conditions) >= 2:
+        false_count = count(lambda col: exp.Not(this=exp.Paren(this=col)))
+        unknown_count = count(lambda col: exp.Is(this=col, expression=exp.Null()))
+        keep = exp.Or(this=keep, expression=exp.Paren(this=exp.And(
+            this=exp.EQ(this=false_count, expression=exp.Literal.number(1)),
+            expression=exp.EQ(this=unknown_count, expression=exp.Literal.number(0)))))
+    return keep
+
+
+def _query(prule: PolicyRule, dialect: str, ids: list[int] | None, source: str | None) -> tuple[exp.Select, tuple[str, ...]]:
+    """The engine's rule query plus `amount_raw` (the amount formula through the compiler's public extra
+    columns hook: same feature layer, same semantics)."""
+    extra = {"amount_raw": prule.formula} if prule.formula is not None else None
+    tree, col_list = rule_query(prule.spec, dialect, ids, source, extra=extra)
+    if extra is None:
+        tree = tree.select(exp.alias_(exp.Null(), "amount_raw"))
+        col_list = [*col_list, "amount_raw"]
+    return tree, tuple(col_list)
+
+
+def _outer(tree: exp.Select, select: list[exp.Expr], where: exp.Expr) -> exp.Select:
+    """SELECT … FROM (rule query) r WHERE …, with the rule's WITH clauses moved to the top (portable)."""
+    with_ = tree.args.get(_with_key(tree))
+    tree.set(_with_key(tree), None)
+    outer = exp.select(*select).from_(
+        exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("r")))).where(where)
+    outer.set(_with_key(outer), with_)
+    return outer
+
+
 def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] | None = None,
-              candidates_only: bool = True) -> tuple[str, dict, tuple[str, ...]]:
-    """One statement: the engine's rule query plus `amount_raw`, optionally only qualified and near-miss rows.
+              candidates_only: bool = True, source: str | None = None) -> tuple[str, dict, tuple[str, ...]]:
+    """One statement: the engine's rule query plus `amount_raw`, optionally only qualified and near-miss rows;
+    `source` = a feature snapshot table to read the features from (rules.snapshot).
 
     Near miss = exactly one condition FALSE and every other TRUE (no unknown), for policies of two or more
     conditions (missing the only condition of a one-condition policy is not "near")."""
@@ -382,47 +420,52 @@ def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] |
     params = params_for(as_of)
     if ids is not None and len(ids) <= ID_PLACEHOLDERS:
         params.update({f"e{i}": eid for i, eid in enumerate(ids)})
-    key = (prule.checksum, dialect, None if ids is None else len(ids), candidates_only)
+    key = (prule.checksum, dialect, None if ids is None else len(ids), candidates_only, source)
     cacheable = ids is None or len(ids) <= ID_PLACEHOLDERS
     if cacheable and key in _SQL_CACHE:
         sql, cols = _SQL_CACHE[key]
         return sql, params, cols
-    tree, col_list = rule_query(prule.spec, dialect, ids)
-    cols = tuple(col_list)
-    amount: exp.Expr = (compile_tree(prule.formula.tree, lambda n: column(f"f_{n}", "sc"))
-                        if prule.formula is not None else exp.Null())
-    tree = tree.select(exp.alias_(amount, "amount_raw"))
-    columns = (*cols, "amount_raw")
+    tree, columns = _query(prule, dialect, ids, source)
     if candidates_only:
-        with_ = tree.args.get(_with_key(tree))
-        tree.set(_with_key(tree), None)
-        r = "r"
-
-        def count(cond_of) -> exp.Expr:
-            total: exp.Expr = exp.Literal.number(0)
-            for c in prule.conditions:
-                total = exp.Add(this=total, expression=exp.Case(
-                    ifs=[exp.If(this=cond_of(column(f"c_{c.id}", r)), true=exp.Literal.number(1))],
-                    default=exp.Literal.number(0)))
-            return exp.Paren(this=total)
-
-        false_count = count(lambda col: exp.Not(this=exp.Paren(this=col)))
-        unknown_count = count(lambda col: exp.Is(this=col, expression=exp.Null()))
-        keep: exp.Expr = exp.EQ(this=column("outcome", r), expression=exp.true())
-        if len(prule.conditions) >= 2:
-            keep = exp.Or(this=keep, expression=exp.Paren(this=exp.And(
-                this=exp.EQ(this=false_count, expression=exp.Literal.number(1)),
-                expression=exp.EQ(this=unknown_count, expression=exp.Literal.number(0)))))
-        outer = exp.select(*[column(c, r) for c in columns]).from_(
-            exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier(r)))).where(keep)
-        outer.set(_with_key(outer), with_)
-        tree = outer
+        tree = _outer(tree, [_col(c, "r") for c in columns], _keep(prule))
     sql = render(tree, dialect)
     if cacheable:
         if len(_SQL_CACHE) > 2048:
             _SQL_CACHE.clear()
         _SQL_CACHE[key] = (sql, columns)
     return sql, params, columns
+
+
+def bulk_select(prule: PolicyRule, as_of: dt.date, source: str, region_codes: Iterable[str] | None = None
+                ) -> tuple[str, dict]:
+    """For set-based matching over a feature snapshot: SELECT enterprise_id, outcome_code ('qualified' /
+    'near_miss'), amount (clamped to [0, cap], rounded half-up to 0.01; NULL when unknown or not qualified)
+    of the candidates, optionally only in the given region codes. Parameters: the rule's plus ib_cap."""
+    dialect = dialect_for(connection.vendor)
+    params = params_for(as_of)
+    tree, _columns = _query(prule, dialect, None, source)
+    outcome = exp.EQ(this=_col("outcome", "r"), expression=exp.true())
+    raw = _col("amount_raw", "r")
+    value: exp.Expr = raw
+    if prule.cap is not None:
+        params["ib_cap"] = float(prule.cap)
+        value = exp.func("LEAST", exp.Placeholder(this="ib_cap"), value)
+    value = exp.func("GREATEST", exp.Literal.number(0), value)
+    if dialect == "postgres":
+        value = exp.Cast(this=value, to=exp.DataType.build("numeric"))
+    value = exp.func("ROUND", value, exp.Literal.number(2))
+    amount = exp.Case(ifs=[exp.If(this=exp.And(this=outcome, expression=exp.Not(this=exp.Is(
+        this=raw, expression=exp.Null()))), true=value)])
+    code = exp.Case(ifs=[exp.If(this=outcome, true=exp.Literal.string("qualified"))],
+                    default=exp.Literal.string("near_miss"))
+    where = _keep(prule)
+    codes = sorted(set(region_codes)) if region_codes is not None else None
+    if codes is not None:
+        where = exp.And(this=exp.Paren(this=where), expression=exp.In(
+            this=_col("region_code", "r"), expressions=[exp.Literal.string(c) for c in codes]))
+    tree = _outer(tree, [_col("enterprise_id", "r"), exp.alias_(code, "outcome_code"), exp.alias_(amount, "amount")],
+                  where)
+    return render(tree, dialect), params
 
 
 def _types(prule: PolicyRule) -> dict[str, Type]:

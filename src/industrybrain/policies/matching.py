@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,8 +24,6 @@ from industrybrain.registry.models import Enterprise, YearlyFact
 
 from . import eligibility as E
 from .models import MatchJob, MatchOutcome, Policy, PolicyMatch
-
-BATCH = 5000
 
 
 def match_date(today: dt.date | None = None) -> dt.date:
@@ -57,78 +55,90 @@ def _match_row(policy: Policy, prule: E.PolicyRule, row: dict, outcome: str, as_
                        rule_version=policy.rule_version, as_of=as_of)
 
 
-class _Writer:
-    """Multi-row inserts of match rows (executemany; names from `_meta`, values bound, JSON adapted by the
-    field): about 5× faster than bulk_create with model instances, which dominated the match time."""
-
-    FIELDS = ("policy", "enterprise", "outcome", "amount", "reasons", "values", "rule_version", "as_of", "matched_at")
-
-    def __init__(self, policy: Policy, as_of: dt.date):
-        meta = PolicyMatch._meta
-        qn = connection.ops.quote_name
-        self.fields = [meta.get_field(n) for n in self.FIELDS]
-        cols = ", ".join(qn(f.column) for f in self.fields)  # type: ignore[union-attr,arg-type]
-        self.sql = f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(self.fields))})"  # noqa: S608
-        self.policy, self.as_of, self.now = policy, as_of, timezone.now()
-        self.batch: list[tuple] = []
-
-    def add(self, prule: E.PolicyRule, row: dict, outcome: str) -> None:
-        amount = E.clamp_amount(row.get("amount_raw"), prule.cap) if outcome == MatchOutcome.QUALIFIED else None
-        json_field = self.fields[4]
-        self.batch.append((self.policy.pk, row["enterprise_id"], outcome, amount,
-                           json_field.get_db_prep_value(E.reasons(prule, row), connection),  # type: ignore[union-attr]
-                           json_field.get_db_prep_value(E.values_of(prule, row), connection),  # type: ignore[union-attr]
-                           self.policy.rule_version, self.as_of,
-                           self.fields[8].get_db_prep_value(self.now, connection)))  # type: ignore[union-attr,arg-type]
-        if len(self.batch) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.batch:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.batch)
-            self.batch = []
+MATCH_FIELDS = ("policy", "enterprise", "outcome", "amount", "reasons", "values", "rule_version", "as_of",
+                "matched_at")
 
 
-def match_policy(policy: Policy, as_of: dt.date | None = None, notify: bool = True) -> dict:
-    """Rematch one policy over the whole base: one statement, results replaced in one transaction."""
+def _snapshot_for(as_of: dt.date, fresh: bool = False):
+    """The shared feature snapshot of the evaluation date (rules.snapshot): built once, read by every policy."""
+    from industrybrain.rules import snapshot
+
+    return snapshot.build(as_of) if fresh else snapshot.ensure(as_of)
+
+
+def _insert_matches(policy: Policy, prule: E.PolicyRule, as_of: dt.date, table: str) -> None:
+    """One INSERT … SELECT per policy over the snapshot: qualified and near-miss rows with their amount.
+    Reasons and values are not written here: `hydrate()` derives them when a page shows the row."""
+    select, params = E.bulk_select(prule, as_of, table, region_codes(policy))
+    meta = PolicyMatch._meta
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(meta.get_field(n).column) for n in MATCH_FIELDS)  # type: ignore[union-attr,arg-type]
+    params.update(ib_pid=policy.pk, ib_version=policy.rule_version, ib_as_of=as_of, ib_now=timezone.now(),
+                  ib_empty_list="[]", ib_empty_dict="{}")
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sql = (f"INSERT INTO {qn(meta.db_table)} ({cols}) SELECT %(ib_pid)s, m.enterprise_id, m.outcome_code, m.amount, "  # noqa: S608
+           f"%(ib_empty_list)s{cast}, %(ib_empty_dict)s{cast}, %(ib_version)s, %(ib_as_of)s, %(ib_now)s FROM ({select}) m")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def match_policy(policy: Policy, as_of: dt.date | None = None, notify: bool = True, table: str | None = None) -> dict:
+    """Rematch one policy over the whole base: one set-based statement over the shared feature snapshot
+    (`table`, built when not given), results replaced in one transaction."""
     started = time.perf_counter()
     as_of = as_of or match_date()
     before = set(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
-                 .values_list("enterprise_id", flat=True))
-    counts = {MatchOutcome.QUALIFIED: 0, MatchOutcome.NEAR_MISS: 0}
+                 .values_list("enterprise_id", flat=True)) if notify else set()
+    in_force = policy.status == Policy.Status.ACTIVE and policy.is_in_force(as_of)
+    if in_force and table is None:
+        table = _snapshot_for(as_of).table
     with transaction.atomic():
         PolicyMatch.objects.filter(policy=policy).delete()
-        if policy.status == Policy.Status.ACTIVE and policy.is_in_force(as_of):
-            prule = E.build(policy)
-            writer = _Writer(policy, as_of)
-            qualified: set[int] = set()
-            codes = region_codes(policy)
-            for row in E.run(prule, as_of):
-                if row["region_code"] not in codes:
-                    continue
-                outcome = E.outcome_of(prule, row)
-                if outcome is None:
-                    continue
-                counts[outcome] += 1  # type: ignore[index]
-                if outcome == MatchOutcome.QUALIFIED:
-                    qualified.add(row["enterprise_id"])
-                writer.add(prule, row, outcome)
-            writer.flush()
-        else:
-            qualified = set()
+        if in_force and table is not None:
+            _insert_matches(policy, E.build(policy), as_of, table)
         Policy.objects.filter(pk=policy.pk).update(matched_at=timezone.now())
-        new = qualified - before
-        if notify and new:
-            transaction.on_commit(lambda: notify_new_matches(policy, new))
-    return {"policy": policy.pk, "qualified": counts[MatchOutcome.QUALIFIED],
-            "near_miss": counts[MatchOutcome.NEAR_MISS], "new": len(new),
+    counts = dict(PolicyMatch.objects.filter(policy=policy).values("outcome").annotate(n=Count("pk"))
+                  .values_list("outcome", "n"))
+    new: set[int] = set()
+    if notify and counts.get(MatchOutcome.QUALIFIED):
+        new = set(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
+                  .values_list("enterprise_id", flat=True)) - before
+        if new:
+            notify_new_matches(policy, new)
+    return {"policy": policy.pk, "qualified": counts.get(MatchOutcome.QUALIFIED, 0),
+            "near_miss": counts.get(MatchOutcome.NEAR_MISS, 0), "new": len(new),
             "ms": int((time.perf_counter() - started) * 1000)}
 
 
-def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = None, notify: bool = True) -> list[dict]:
+def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = None, notify: bool = True,
+              fresh_snapshot: bool = True) -> list[dict]:
+    """Every given (default: active) policy over the whole base. The features are read once: a fresh
+    snapshot of the evaluation date is built (`fresh_snapshot`) and every policy's statement reads it."""
     as_of = as_of or match_date()
-    return [match_policy(p, as_of, notify) for p in (policies if policies is not None else active_policies())]
+    policies = list(policies if policies is not None else active_policies().select_related("region"))
+    if not policies:
+        return []
+    table = _snapshot_for(as_of, fresh=fresh_snapshot).table
+    return [match_policy(p, as_of, notify, table=table) for p in policies]
+
+
+def hydrate(matches: Iterable[PolicyMatch]) -> list[PolicyMatch]:
+    """Fill in the reasons and values of rows the set-based match stored without them (evaluated again for
+    those enterprises on the row's date: the data they were matched on, since a data change rematches)."""
+    rows = list(matches)
+    todo: dict[tuple[int, dt.date], list[PolicyMatch]] = {}
+    for m in rows:
+        if not m.reasons:
+            todo.setdefault((m.policy_id, m.as_of), []).append(m)
+    for (_policy_id, as_of), group in todo.items():
+        prule = E.build(group[0].policy)
+        found = {r["enterprise_id"]: r for r in E.run(prule, as_of, [m.enterprise_id for m in group],
+                                                      candidates_only=False)}
+        for m in group:
+            row = found.get(m.enterprise_id)
+            if row is not None:
+                m.reasons, m.values = E.reasons(prule, row), E.values_of(prule, row)
+    return rows
 
 
 def rematch_enterprise(enterprise_id: int, as_of: dt.date | None = None, notify: bool = True) -> dict:
@@ -204,18 +214,23 @@ PROGRESS_EVERY = 200
 def rematch_enterprises(enterprise_ids: Iterable[int], as_of: dt.date | None = None, notify: bool = True,
                         progress: Callable[[int, int], None] | None = None) -> dict:
     """Rematch a set of enterprises against every active policy; `progress(done, total)` as it goes."""
+    from industrybrain.rules import snapshot
+
     ids = sorted({int(i) for i in enterprise_ids})
     as_of = as_of or match_date()
     totals = {"qualified": 0, "near_miss": 0, "new": 0}
     if len(ids) > WHOLE_BASE_ABOVE:
-        policies = list(active_policies())
+        snapshot.mark_stale()  # a large import: the features are derived again, once, for every policy
+        table = _snapshot_for(as_of, fresh=True).table
+        policies = list(active_policies().select_related("region"))
         for done, policy in enumerate(policies, 1):
-            result = match_policy(policy, as_of, notify)
+            result = match_policy(policy, as_of, notify, table=table)
             for key in totals:
                 totals[key] += result[key]
             if progress:
                 progress(done * len(ids) // max(len(policies), 1), len(ids))
         return totals
+    snapshot.refresh(ids)  # the shared feature snapshot follows the imported rows
     for done, eid in enumerate(ids, 1):
         result = rematch_enterprise(eid, as_of, notify)
         for key in totals:

@@ -109,9 +109,18 @@ def generate_list(policy: Policy, user: Any, today: dt.date | None = None) -> in
                    .values_list("enterprise_id", flat=True))
         matches = PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED).exclude(
             enterprise_id__in=have).order_by("enterprise_id")
-        new = [Case(policy=policy, enterprise_id=m.enterprise_id, mode=policy.mode, state=CaseState.LISTED,
-                    state_entered_on=day, department_id=policy.department_id, amount_requested=m.amount,
-                    snapshot=_match_snapshot(policy, m)) for m in matches.iterator(chunk_size=2000)]
+        from .matching import hydrate
+
+        new: list[Case] = []
+        chunk: list[PolicyMatch] = []
+        for m in [*matches.select_related("policy").iterator(chunk_size=2000), None]:
+            if m is not None:
+                chunk.append(m)
+            if chunk and (m is None or len(chunk) >= 500):  # reasons and values derived 500 at a time
+                new += [Case(policy=policy, enterprise_id=h.enterprise_id, mode=policy.mode, state=CaseState.LISTED,
+                             state_entered_on=day, department_id=policy.department_id, amount_requested=h.amount,
+                             snapshot=_match_snapshot(policy, h)) for h in hydrate(chunk)]
+                chunk = []
         Case.objects.bulk_create(new, batch_size=2000)
     return len(new)
 

@@ -16,8 +16,11 @@ def run_match_job(job_id: int) -> str:
 @task()
 def rematch_enterprise_task(enterprise_id: int) -> str:
     """Rematch one enterprise after its data changed (queued after the change commits)."""
+    from industrybrain.rules import snapshot
+
     from .matching import rematch_enterprise
 
+    snapshot.refresh([enterprise_id])  # the shared feature snapshot follows the change (one row)
     result = rematch_enterprise(enterprise_id)
     return f"{result['qualified']} qualified, {result['near_miss']} near misses"
 

@@ -27,7 +27,7 @@ from . import eligibility as E
 from . import services, simulation
 from .flows import flow_for, is_handler, is_owner
 from .forms import FilterForm, PolicyForm, SimulationForm
-from .matching import queue_match
+from .matching import hydrate, queue_match
 from .models import Case, CaseState, Disbursement, MatchJob, MatchOutcome, Policy, PolicyMatch, TaxReduction
 
 
@@ -100,7 +100,7 @@ def policy_detail(request, pk: int):
                                "can_manage": can_manage(request.user) and scope(request.user, Policy.objects.filter(pk=pk)).exists()}
     user = request.user
     if user.role == Role.ENTERPRISE_USER and user.enterprise_id:
-        context["my_match"] = scope(user, PolicyMatch.objects.filter(policy=policy)).first()
+        context["my_match"] = next(iter(hydrate(scope(user, PolicyMatch.objects.filter(policy=policy))[:1])), None)
         context["my_case"] = scope(user, Case.objects.filter(policy=policy)).order_by("-pk").first()
     if is_staff_side(user):
         matches = scope(user, PolicyMatch.objects.filter(policy=policy))
@@ -198,6 +198,7 @@ def policy_qualifiers(request, pk: int):
     if request.GET.get("export"):
         return xlsx_response(f"{policy.title}-符合企业.xlsx", "符合企业", QUALIFIER_COLUMNS, rows.iterator(2000))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = hydrate(page.object_list)  # the gap column needs each row's reasons
     return render(request, "policies/qualifiers.html", {"policy": policy, "page": page, "outcome": outcome})
 
 
@@ -211,8 +212,9 @@ def my_policies(request):
         if not ent:
             return render(request, "policies/my_policies.html", {"qualified": [], "near": [], "need_enterprise": True})
         matches = matches.filter(enterprise_id=ent)
-    qualified = [m for m in matches if m.outcome == MatchOutcome.QUALIFIED]
-    near = [m for m in matches if m.outcome == MatchOutcome.NEAR_MISS]
+    rows = hydrate(matches)
+    qualified = [m for m in rows if m.outcome == MatchOutcome.QUALIFIED]
+    near = [m for m in rows if m.outcome == MatchOutcome.NEAR_MISS]
     cases = {c.policy_id: c for c in scope(user, Case.objects.all()).order_by("pk")}
     for m in qualified + near:
         m.case = cases.get(m.policy_id)  # type: ignore[attr-defined]
