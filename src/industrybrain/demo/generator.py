@@ -28,14 +28,21 @@ from django.utils import timezone
 from stdnum.cn import uscc as stdnum_uscc
 
 from industrybrain.core.models import Industry, Region, User
-from industrybrain.registry.models import Certification, Enterprise, MonthlyFact, Tag, YearlyFact
+from industrybrain.registry.models import (
+    Certification,
+    DailyElectricity,
+    Enterprise,
+    MonthlyFact,
+    Tag,
+    YearlyFact,
+)
 from industrybrain.registry.sizing import ABOVE_SCALE_MAIN_REVENUE, INDUSTRIAL_SIZE_THRESHOLDS, SizeClass
 from industrybrain.registry.uscc import organisation_code_check_char
 
 from . import profiles
 from .profiles import DivisionProfile
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 FIRST_YEAR, LAST_YEAR = 2019, 2023
 YEARS: tuple[int, ...] = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 MONTHLY_YEARS: tuple[int, ...] = (2021, 2022, 2023)
@@ -386,6 +393,35 @@ def _draw(ref: _Reference, rng: np.random.Generator, first_index: int, n: int) -
                   industrial=industrial, va_ratio=va_ratio, elec_intensity=elec_intensity)
 
 
+# ------------------------------------------------------------------------------------------ calibration
+
+# Zhejiang 2023 规上工业增加值 (comparable prices, 同口径), the report's figures [C]: 1–10月 +5.6%, 1–12月 +6.0%.
+ZHEJIANG_VA_GROWTH = {10: 0.056, 12: 0.060}
+
+
+def _calibrate_value_added(va: np.ndarray, active: np.ndarray, zhejiang: np.ndarray) -> None:
+    """Scale one chunk's Zhejiang 2023 value added (in place) so that the like-for-like growth the platform
+    derives (indicators.derive: enterprises reporting every month of the period in both years) is exactly
+    ZHEJIANG_VA_GROWTH: months 1–10 by one factor (→ 1–10月 +5.6%), months 11–12 by another (→ 1–12月 +6.0%).
+
+    Each chunk is calibrated on its own base: if every chunk's 2023 sum is (1 + g) × its 2022 sum, so is
+    the province's, so the figures hold at any demo size without a second pass over the database. The
+    columns are the 36 months 2021-01…2023-12; an enterprise is active from its founding month on, so the
+    base of both periods is the Zhejiang enterprises already active in January 2022.
+    """
+    base = zhejiang & active[:, 12]
+    p10, c10 = va[base, 12:22].sum(), va[base, 24:34].sum()
+    p12, c1112 = va[base, 12:24].sum(), va[base, 34:36].sum()
+    if p10 <= 0 or c10 <= 0 or c1112 <= 0:
+        return
+    f10 = (1 + ZHEJIANG_VA_GROWTH[10]) * p10 / c10
+    f1112 = ((1 + ZHEJIANG_VA_GROWTH[12]) * p12 - f10 * c10) / c1112
+    if f1112 <= 0:
+        return
+    va[zhejiang, 24:34] *= f10
+    va[zhejiang, 34:36] *= f1112
+
+
 # --------------------------------------------------------------------------------------------- writing
 
 
@@ -420,6 +456,9 @@ class _Writer:
                     raw.executemany(sql, batch)
                     count += len(batch)
         return count
+
+
+Writer = _Writer  # for the modules' demo extensions (e.g. monitoring.electricity_demo)
 
 
 def _dt(value: datetime) -> Any:
@@ -596,6 +635,7 @@ class Generator:
             output[:, block] = np.where(total > 0, annual[:, None] * share / np.where(total > 0, total, 1.0), 0.0)
         price = np.repeat(np.array([PRICE_INDEX[y] for y in MONTHLY_YEARS]), 12)[None, :]
         va = output * chunk.va_ratio[sel, None] / price * np.exp(rng.normal(0.0, 0.02, (k, len(months))))
+        _calibrate_value_added(va, active, ~shanghai)
         elec_season = np.tile(_ELECTRICITY_SEASON, len(MONTHLY_YEARS))[None, :]
         elec = output * chunk.elec_intensity[sel, None] * elec_season * np.exp(rng.normal(0, 0.05, (k, len(months))))
         mask = active.ravel()
@@ -719,7 +759,7 @@ def wipe() -> None:
     qn = connection.ops.quote_name
     with transaction.atomic(), disable_auditlog():
         with connection.cursor() as cursor:
-            for model in (MonthlyFact, YearlyFact, Certification, Enterprise.tags.through):
+            for model in (DailyElectricity, MonthlyFact, YearlyFact, Certification, Enterprise.tags.through):
                 cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}")  # noqa: S608
         User.objects.filter(enterprise__isnull=False).update(enterprise=None)
         Enterprise.objects.all().delete()

@@ -11,7 +11,7 @@ from django.db.models import Count
 from industrybrain.core.models import Region, Role, User
 from industrybrain.indicators import services
 
-from . import electricity, letters, triggers
+from . import electricity, electricity_demo, letters, triggers
 from .models import ElectricityAlert, RegionPlan, TriggerHit, WarningLetter
 
 LETTERS = 6
@@ -33,6 +33,7 @@ def build(context) -> str:
         return "运行监测：无指标数据，未运行"
     year, month = period
     hits = triggers.run_month(year, month)
+    electricity_demo.build(year, month, context.seed)  # daily readings of the months the alerts read
     alerts = electricity.run_alerts(year, month)
     issuer = _issuer()
     worst = (TriggerHit.objects.filter(year=year, month=month, region__path__startswith="330000/")
@@ -64,4 +65,5 @@ def clear() -> None:
     WarningLetter.objects.all().delete()
     TriggerHit.objects.all().delete()
     ElectricityAlert.objects.all().delete()
+    electricity_demo.clear()
     RegionPlan.objects.all().delete()
