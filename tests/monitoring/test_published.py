@@ -41,7 +41,12 @@ def test_publish_stores_rows_and_survives_revisions(city_board, officers):
     diffs = published.differences(stored, current)
     # 嘉兴 moved 4 → 1, 杭州 1 → 2 (value unchanged), 宁波 and 温州 2 → 3
     assert {d.code for d in diffs} == {"330100", "330200", "330300", "330400"}
-    assert next(d for d in diffs if d.code == "330400").published == "4.00（4）"
+    assert (diffs[0].code, diffs[0].published, diffs[0].current) == ("330400", "4.0（第4名）", "6.5（第1名）")
+    assert [d.value_changed for d in diffs] == [True, False, False, False]  # the revised figure first
+    record_values([figure("above_scale_value_added", "330400", 2023, 10, "4.04")], source="再修订")
+    small = published.differences(stored, build_board(city_board, 2023, 10, Level.CITY, "330000"))
+    assert [(d.code, d.published, d.current) for d in small] == [("330400", "4.00（第4名）", "4.04（第4名）")]
+    record_values([figure("above_scale_value_added", "330400", 2023, 10, "6.5")], source="再修订")
     again = published.publish(current, officers["province"])
     assert again.version == 2 and published.latest(city_board, 2023, 10, Level.CITY, current.province) == again
     assert published.differences(published.as_board(again), current) == []
@@ -60,7 +65,7 @@ def test_board_page_shows_published_version_and_note(client, city_board, officer
     assert 'data-testid="board-published"' in html and "board-differs" not in html
     record_values([figure("above_scale_value_added", "330400", 2023, 10, "6.5")], source="修订")
     html = client.get(f"/monitoring/board/?{QUERY}").content.decode()
-    assert 'data-testid="board-differs"' in html and "嘉兴市 4.00（4） → 6.50（1）" in html
+    assert 'data-testid="board-differs"' in html and "嘉兴市 4.0（第4名） → 6.5（第1名）" in html
     row = html.split('data-region="330400"')[1].split("</tr>")[0]
     assert "4.0" in row and "6.5" not in row                      # the published figure by default
     current = client.get(f"/monitoring/board/?{QUERY}&view=current").content.decode()

@@ -115,6 +115,16 @@ def _fmt(value: Decimal | None) -> str:
     return "—" if value is None else f"{value.quantize(Decimal('0.1')):f}"
 
 
+def letter_reasons(hits: Sequence[TriggerHit]) -> list[str]:
+    """One line per indicator: its figures once, then every rule it triggered (hit.reason is
+    "<figures>；连续N期符合“<rule>”", triggers._reason)."""
+    grouped: dict[int, tuple[str, list[str]]] = {}
+    for hit in hits:
+        figures = hit.reason.split("；")[0]
+        grouped.setdefault(hit.indicator_id, (figures, []))[1].append(f"“{hit.rule.name}”")
+    return [f"{figures}；触发{''.join(rules)}" for figures, rules in grouped.values()]
+
+
 def draft_letter(region: Region, year: int, month: int, user: User | None = None,
                  hits: Sequence[TriggerHit] | None = None) -> WarningLetter:
     """A draft letter for a region from its trigger hits of the month (all of them unless given)."""
@@ -124,7 +134,7 @@ def draft_letter(region: Region, year: int, month: int, user: User | None = None
     with transaction.atomic():
         letter = WarningLetter.objects.create(
             number=next_number(year), region=region, year=year, month=month,
-            reasons=[h.reason for h in hits], figures=letter_figures(region, year, month, indicators),
+            reasons=letter_reasons(hits), figures=letter_figures(region, year, month, indicators),
             body=str(_("请对照问题深入分析原因，制定整改方案，明确目标、举措和责任领导，按期报送。")),
             created_by=user, state="draft", state_entered_on=timezone.localdate())
         letter.indicators.set(indicators)

@@ -74,31 +74,36 @@ class Difference:
     name: str
     published: str
     current: str
+    value_changed: bool  # the figure itself was revised (not only the rank or status through others' revisions)
+
+
+def _value(row: BoardRow | None) -> Decimal | None:
+    return None if row is None or row.value is None else row.value.quantize(_PLACES)
 
 
 def _line(row: BoardRow | None) -> tuple:
-    if row is None:
-        return (None, None, "")
-    value = None if row.value is None else row.value.quantize(_PLACES)
-    return (value, row.rank, row.status)
+    return (_value(row), row.rank if row else None, row.status if row else "")
 
 
-def _text(row: BoardRow | None) -> str:
-    if row is None:
+def _text(row: BoardRow | None, places: Decimal) -> str:
+    if row is None or row.value is None:
         return "—"
-    value = "—" if row.value is None else f"{row.value.quantize(_PLACES):f}"
-    return f"{value}（{row.rank or '—'}）"
+    rank = f"第{row.rank}名" if row.rank is not None else "未排名"
+    return f"{row.value.quantize(places):f}（{rank}）"
 
 
 def differences(published: Board, current: Board) -> list[Difference]:
-    """Regions whose published value (to the board's 0.01), rank or status differ from the current figures."""
+    """Regions whose published value (to 0.01), rank or status differ from the current figures — revised
+    figures first. Shown to one decimal like the board, to two when one decimal would hide the change."""
     out = []
     codes = [r.code for r in published.rows] + [r.code for r in current.rows if published.row(r.code) is None]
     for code in codes:
         p, c = published.row(code), current.row(code)
         if _line(p) != _line(c):
             name = (p or c).region.name  # type: ignore[union-attr]
-            out.append(Difference(code, name, _text(p), _text(c)))
+            places = Decimal("0.1")
+            if _value(p) != _value(c) and _text(p, places) == _text(c, places):
+                places = _PLACES
+            out.append(Difference(code, name, _text(p, places), _text(c, places), _value(p) != _value(c)))
+    out.sort(key=lambda d: not d.value_changed)  # stable: board order inside each part
     return out
-
-

@@ -90,6 +90,14 @@ class Board:
     def period_label(self) -> str:
         return f"{self.year}年{calc.period_label(self.month, '')}"
 
+    @property
+    def places(self) -> int:
+        """Decimals to show: one for growth rates and percentages; two for small levels (e.g. 0.43 吨标煤/万元)."""
+        if self.indicator.growth_is_headline or "%" in (self.indicator.unit or ""):
+            return 1
+        values = [abs(r.value) for r in self.rows if r.value is not None]
+        return 2 if values and max(values) < 10 else 1
+
     def groups(self) -> list[tuple[str, list[BoardRow]]]:
         out: dict[str, list[BoardRow]] = {}
         for row in self.rows:
@@ -219,6 +227,12 @@ def values_at(indicator: Indicator, year: int, month: int, codes: Iterable[str])
     return out
 
 
+def _short(value: Decimal) -> str:
+    """5.00 → 5.0, 6.25 → 6.25: at least one decimal, no trailing zeros beyond it."""
+    one = value.quantize(calc.ONE_PLACE)
+    return f"{one:f}" if one == value else f"{value.normalize():f}"
+
+
 @dataclass
 class TargetCheck:
     met: bool | None = None
@@ -239,7 +253,7 @@ def _target_check(indicator: Indicator, value: IndicatorValue | None, target: In
     if indicator.growth_is_headline:
         if target.target_growth_pct is not None and value.ytd_yoy_pct is not None:
             return TargetCheck(better(value.ytd_yoy_pct, target.target_growth_pct, direction),
-                               f"目标增速{target.target_growth_pct}%", target.target_growth_pct,
+                               f"目标增速{_short(target.target_growth_pct)}%", target.target_growth_pct,
                                value.ytd_yoy_pct - target.target_growth_pct, completion, gap)
         if gap is not None:
             ok = gap >= 0 if direction != Direction.LOWER_BETTER else gap <= 0

@@ -45,6 +45,9 @@ class TriggerRuleForm(forms.ModelForm):
         """`own_province` (users other than administrators): no choice of province is offered; a new rule is
         bound to it."""
         super().__init__(*args, **kwargs)
+        self.fields["indicator"].empty_label = _("所有晾晒指标")
+        if "province" in self.fields:
+            self.fields["province"].empty_label = _("所有省份")
         if own_province is not None:
             del self.fields["province"]
             if self.instance.pk is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_POST
 from industrybrain.core import exports
 from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
 from industrybrain.core.models import Region, Role
-from industrybrain.indicators import calc, services
+from industrybrain.indicators import services
 from industrybrain.indicators.models import Direction, Indicator
 from industrybrain.registry.models import MonthlyFact
 from industrybrain.workflow.services import TransitionError
@@ -89,8 +90,8 @@ def _board_from_request(request, params=None) -> tuple[Board | None, list[Indica
     return build_board(indicator, year, month, level, province), indicators, province
 
 
-def _fmt(value) -> str:
-    return "" if value is None else f"{value.quantize(calc.ONE_PLACE):f}"
+def _fmt(value, places: int = 1) -> str:
+    return "" if value is None else f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
 def can_publish(user) -> bool:
@@ -149,7 +150,7 @@ def board_publish(request):
 
 def _board_rows(result: Board) -> list[dict]:
     return [{"group": r.group, "rank": r.rank or "", "region": r.region.name, "code": r.region.code,
-             "value": _fmt(r.value), "previous_rank": r.previous_rank or "",
+             "value": _fmt(r.value, result.places), "previous_rank": r.previous_rank or "",
              "change": "" if r.rank_change is None else (f"+{r.rank_change}" if r.rank_change > 0 else str(r.rank_change)),
              "status": r.status_label, "target": r.target_text} for r in result.rows]
 
@@ -200,7 +201,7 @@ def board_docx_bytes(result: Board, note: str = "") -> bytes:
         "title": f"{result.province.name}{result.indicator.name}指标晾晒",
         "subtitle": f"{result.period_label}（{unit}）", "date": timezone.localdate().strftime("%Y年%m月%d日"),
         "groups": [{"name": name, "rows": rows} for name, rows in groups.items()],
-        "note": (f"全省平均：{_fmt(result.province_value)}。状态：绿＝同时好于全省平均和目标，黄＝其一，红＝均未达到；"
+        "note": (f"全省平均：{_fmt(result.province_value, result.places)}。状态：绿＝同时好于全省平均和目标，黄＝其一，红＝均未达到；"
                  f"排名变化为较上期上升（+）或下降（−）的位次。{note}")})
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -301,9 +302,24 @@ def letter_detail(request, pk: int):
         "transitions": [(t, state_label.get(t.source_state, t.source_state), state_label.get(t.target_state, ""))
                         for t in transition_history(letter)],
         "later": letters.later_figures(letter), "plan": plan, "overdue": letters.plan_overdue(letter),
+        "deadlines": _deadline_days(letter),
         "token": f"{letter.pk}-{letter.state}-{timezone.now().timestamp():.0f}",
         "can_progress": letter.state == "tracking" and (letters.is_recipient(user, letter)
                                                         or letters.is_issuer(user, letter))})
+
+
+def _deadline_days(letter: WarningLetter) -> dict[str, int]:
+    """The deadlines as working days after the issue date (what the letter set, whatever the settings are now)."""
+    from industrybrain.core import calendar
+
+    if letter.issued_on is None:
+        return {}
+    out = {}
+    if letter.acknowledge_due_on:
+        out["acknowledge"] = calendar.working_days_between(letter.issued_on, letter.acknowledge_due_on)
+    if letter.plan_due_on:
+        out["plan"] = calendar.working_days_between(letter.issued_on, letter.plan_due_on)
+    return out
 
 
 @login_required
