@@ -280,3 +280,20 @@ def test_a_new_rule_is_created_from_the_page(client, roles):
         "action": "save"})
     assert response.status_code == 302
     assert AlertRule.objects.get(code="blocked").updated_by == roles["admin"]
+
+
+def test_working_days_agree_with_the_calendar_in_both_directions():
+    days = catalogue._Days(dt.date(2026, 6, 9))
+    for offset in (-400, -31, -9, -1, 0, 1, 3, 8, 30, 150):
+        day = dt.date(2026, 6, 9) + dt.timedelta(days=offset)
+        assert days.since(day) == -calendar.working_days_between(dt.date(2026, 6, 9), day), offset
+    assert days.since(dt.date(max(calendar.known_years()) + 3, 1, 5)) is None
+
+
+def test_evaluation_reads_a_fixed_number_of_queries(django_assert_max_num_queries):
+    for region in ("330106", "330109", "330203"):
+        for _ in range(5):
+            make_project(region, planned_land_acquired=dt.date(2026, 3, 2))
+    with django_assert_max_num_queries(12):
+        found = alerts.find_all(dt.date(2026, 4, 1))
+    assert len([f for f in found if f.kind == "stage_overdue"]) == 15

@@ -58,7 +58,8 @@ def by_key(rows):
 
 def test_ratio_of_project_reports_to_statistics_golden(data, roles):
     city = Region.objects.get(code="330100")
-    rows = by_key(crosscheck.scoped_rows(roles["province"], city, 2026))
+    assert crosscheck.band() == (D(5), D(100))
+    rows = by_key(crosscheck.scoped_rows(roles["province"], city, 2026, low=D(20)))
     hz = rows[("330100", 6)]
     # (12 + 8)亿 reported by the projects / 100亿 工业投资 = 20.00%: on the lower edge of 20–100%, not flagged
     assert (hz.statistics, hz.statistics_growth, hz.projects, hz.project_count, hz.ratio) == (
@@ -68,6 +69,7 @@ def test_ratio_of_project_reports_to_statistics_golden(data, roles):
     assert (xh.projects, xh.ratio, xh.diverges) == (D("12.00"), D("40.00"), False)
     assert rows[("330106", 5)].statistics is None and rows[("330106", 5)].ratio is None  # no release: no ratio
     assert rows[("330106", 2)].projects == D("0.00") and rows[("330106", 2)].direction == "low"
+    assert not by_key(crosscheck.scoped_rows(roles["province"], city, 2026))[("330100", 6)].diverges  # 5–100%
     assert ("330109", 6) in rows and rows[("330109", 6)].statistics is None
     rows = by_key(crosscheck.scoped_rows(roles["province"], city, 2026, low=D("20.01")))
     assert rows[("330100", 6)].direction == "low"

@@ -252,7 +252,7 @@ class CrossCheckViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[
         OpenApiParameter("region", str, description="区划代码（默认本人区划）；结果含该区划及其下一级"),
         OpenApiParameter("year", int), OpenApiParameter("month", int, description="只看某月（1-12）"),
-        OpenApiParameter("low", float, description="比值下限%（默认20）"),
+        OpenApiParameter("low", float, description="比值下限%（默认5）"),
         OpenApiParameter("high", float, description="比值上限%（默认100）")],
         responses=CrossCheckSerializer)
     def list(self, request):

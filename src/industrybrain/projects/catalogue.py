@@ -126,20 +126,32 @@ class Subject:
 
 
 class _Days:
-    """Working days between a date and `as_of`, memoised (many projects share dates)."""
+    """Working days between dates and `as_of` (calendar.working_days_between), counted in one walk away from
+    `as_of`: every day is looked up once however many projects share the span."""
 
     def __init__(self, as_of: dt.date):
-        self.as_of, self.cache = as_of, {}  # type: ignore[var-annotated]
+        self.as_of = as_of
+        self.before: dict[dt.date, int] = {as_of: 0}  # day ≤ as_of → working days in (day, as_of]
+        self.after: dict[dt.date, int] = {as_of: 0}   # day > as_of → working days in (as_of, day]
+        self.low = self.high = as_of
 
     def since(self, day: dt.date | None) -> int | None:
+        """Working days from `day` to `as_of` (negative when `day` is later); None for an unknown year."""
         if day is None:
             return None
-        if day not in self.cache:
-            try:
-                self.cache[day] = calendar.working_days_between(day, self.as_of)
-            except calendar.UnknownCalendarYear:
-                self.cache[day] = None
-        return self.cache[day]
+        one = dt.timedelta(days=1)
+        try:
+            if day <= self.as_of:
+                while self.low > day:
+                    self.before[self.low - one] = self.before[self.low] + calendar.is_working_day(self.low)
+                    self.low -= one
+                return self.before[day]
+            while self.high < day:
+                self.after[self.high + one] = self.after[self.high] + calendar.is_working_day(self.high + one)
+                self.high += one
+            return -self.after[day]
+        except calendar.UnknownCalendarYear:
+            return None
 
 
 def project_subjects(projects: QuerySet[Project], as_of: dt.date) -> Iterator[Subject]:
@@ -148,7 +160,7 @@ def project_subjects(projects: QuerySet[Project], as_of: dt.date) -> Iterator[Su
     month = figures.latest_report_month(projects, year)
     days = _Days(as_of)
     rows = (figures.with_year_figures(projects.order_by(), year, month or 12)
-            .select_related("region", "programme", "industry_category")
+            .select_related("region__parent__parent", "programme", "industry_category")
             .annotate(open_blockers=Count("blockers", filter=Q(blockers__status="open"), distinct=True))
             .order_by("pk"))
     for p in rows.iterator(chunk_size=500):

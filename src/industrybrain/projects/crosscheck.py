@@ -4,8 +4,11 @@ For a region and a month of a year: the statistical 工业投资 of 1–N月 (in
 of the indicators cube, 亿元, the official release preferred over a derived one) beside the sum of the
 本年累计完成投资 that the region's major projects reported up to that month (each project's latest report of
 the year up to month N, 万元 → 亿元), their ratio (project-reported / statistics, in percent) and a flag when
-the ratio leaves the band [low, high] (settings `PROJECTS_CROSSCHECK_BAND`, default 20%–100%; the page and
-the API take `low`/`high`).
+the ratio leaves the band [low, high] (settings `PROJECTS_CROSSCHECK_BAND`, default 5%–100%; the page and
+the API take `low`/`high`). Above 100% the projects alone report more than all of industry — one side is
+wrong whatever the province; the lower bound depends on how much of a province's industrial investment its
+scheduled projects carry, so provinces set their own (in the demo province the projects report about 8% of
+工业投资 and the band flags the two cities whose few projects report under 3%).
 
 The two figures do not measure the same thing (CAVEAT): project reports cover the scheduled 重大项目 only;
 工业投资 counts every industrial project with a planned total investment of 500万元 or more. A ratio above
@@ -38,7 +41,7 @@ from industrybrain.indicators.models import Basis, Indicator, IndicatorValue
 from .models import YI, MonthlyInvestmentReport
 
 INDICATOR_CODE = "industrial_investment"
-DEFAULT_BAND = (Decimal(20), Decimal(100))
+DEFAULT_BAND = (Decimal(5), Decimal(100))
 CENT = Decimal("0.01")
 
 CAVEAT = gettext_lazy(
