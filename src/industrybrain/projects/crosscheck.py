@@ -8,7 +8,7 @@ the ratio leaves the band [low, high] (settings `PROJECTS_CROSSCHECK_BAND`, defa
 the API take `low`/`high`). Above 100% the projects alone report more than all of industry — one side is
 wrong whatever the province; the lower bound depends on how much of a province's industrial investment its
 scheduled projects carry, so provinces set their own (in the demo province the projects report about 8% of
-工业投资 and the band flags the two cities whose few projects report under 3%).
+工业投资 and the band flags the three cities whose few projects report under 5%).
 
 The two figures do not measure the same thing (CAVEAT): project reports cover the scheduled 重大项目 only;
 工业投资 counts every industrial project with a planned total investment of 500万元 or more. A ratio above

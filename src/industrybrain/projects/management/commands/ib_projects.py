@@ -31,6 +31,8 @@ class Command(BaseCommand):
             as_of = dt.date.fromisoformat(options["as_of"]) if options.get("as_of") else timezone.localdate()
             result = alerts.run_checks(as_of)
             self.stdout.write(f"预警检查（{as_of}）：新增{result.opened}条，持续{result.kept}条，解除{result.closed}条")
+            for problem in result.skipped:
+                self.stderr.write(f"规则条件无效，未执行：{problem}")
 
     def lists(self, region_code: str | None, year: int) -> None:
         projects = Project.objects.all()
