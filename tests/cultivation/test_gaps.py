@@ -7,6 +7,7 @@ import pytest
 
 from industrybrain.cultivation import gaps, services
 from industrybrain.cultivation.models import PoolEntry
+from industrybrain.rules.models import EvaluationResult
 from tests.cultivation.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,9 @@ RD_SHORT = {"yearly": {2022: {"rd_expense": 130}}, "attributes": {"local_feature
 NICHE_SHORT = {"attributes": {"niche_entry_date": "2022-01-01", "local_feature_score": 10}}  # C1: 1 year < 2
 REVENUE_SHORT = {"yearly": {2022: {"revenue": 900, "main_business_revenue": 800, "rd_expense": 100,
                                    "net_profit": 90}},
-                 "attributes": {"local_feature_score": 15}}  # C3: 900 < 1000万元, no financing
+                 "attributes": {"local_feature_score": 15},  # C3: 900 < 1000万元, no financing
+                 # too small for 创新型 by the score: in the pool because it holds the 创新型 certificate
+                 "certifications": [{"kind": "innovative_sme", "issued_on": "2022-08-10", "valid_until": "2025-08-09"}]}
 
 
 def pool_of(run):
@@ -105,3 +108,30 @@ def test_unknown_is_not_counted_as_failed(maker, roles):
     # the niche years also feed indicator x3, so the score could go either way: unknown as well
     assert entry.failed_count == 1 and entry.unknown_count == 2
     assert {g["id"]: g["result"] for g in entry.gaps} == {"c1": "unknown", "c2": "fail", "score": "unknown"}
+
+
+def test_pool_requires_the_tier_below(maker, roles):
+    """专精特新's pool: one criterion short AND passing 创新型 (or holding its certificate)."""
+    below = {k: v for k, v in REVENUE_SHORT.items() if k != "certifications"}
+    maker(below, name="创新型也不达标")
+    maker(REVENUE_SHORT, name="持创新型证书")
+    maker(RD_SHORT, name="创新型达标")
+    run = services.start_run(roles["province"], "srdi_sme", AS_OF)
+    assert set(pool_of(run)) == {"持创新型证书", "创新型达标"}
+    lower = EvaluationResult.objects.filter(evaluation__rule_version__rule__code="innovative_sme",
+                                            enterprise__name="创新型也不达标").get()
+    assert lower.outcome != "pass" and lower.evaluation.snapshot_id == run.evaluation.snapshot_id
+
+
+def test_pool_limits_are_settings(maker, roles, settings):
+    maker({"attributes": {"local_feature_score": 5}}, name="差3分")      # 58 points
+    maker({"attributes": {"local_feature_score": 0}}, name="差8分")      # 53 points
+    maker({"yearly": {2022: {"rd_expense": 130, "revenue": 5000}},
+           "attributes": {"niche_entry_date": "2022-01-01", "local_feature_score": 15}}, name="差两项")
+    run = services.start_run(roles["province"], "srdi_sme", AS_OF)
+    assert set(pool_of(run)) == {"差3分", "差8分", "差两项"}  # defaults: 2 criteria, 10 points
+    assert PoolEntry.objects.get(run=run, enterprise__name="差8分").score == 53
+    settings.IB_CULTIVATION_POOL_SCORE_MARGIN = 5
+    settings.IB_CULTIVATION_POOL_MAX_FAILED = 1
+    run = services.start_run(roles["province"], "srdi_sme", AS_OF)
+    assert set(pool_of(run)) == {"差3分"}

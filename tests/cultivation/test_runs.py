@@ -53,7 +53,9 @@ def test_a_run_is_claimed_once(maker, roles):
     first = services.execute_run(run.pk)
     assert first is not None and first.status == "done"
     assert services.execute_run(run.pk) is None  # a duplicated task does nothing
-    assert Evaluation.objects.count() == 1 and PoolEntry.objects.filter(run=run).count() == 1
+    # one evaluation of the tier and one of the tier below (the pool needs it), from one snapshot
+    assert Evaluation.objects.count() == 2 and PoolEntry.objects.filter(run=run).count() == 1
+    assert Evaluation.objects.values("snapshot").distinct().count() == 1
 
 
 def test_progress_is_reported_while_the_pool_is_computed(maker, roles, monkeypatch):
@@ -70,7 +72,7 @@ def test_progress_is_reported_while_the_pool_is_computed(maker, roles, monkeypat
     monkeypatch.setattr(services, "_progress", spy)
     run = services.execute_run(services.start_run(roles["province"], "srdi_sme", AS_OF, enqueue=False).pk)
     assert run is not None and run.status == "done" and run.pool_count == 5
-    assert seen[0] == 50 and len(seen) >= 3 and seen == sorted(seen) and seen[-1] < 100
+    assert seen[0] == 60 and len(seen) >= 3 and seen == sorted(seen) and seen[-1] < 100
 
 
 def test_a_failed_run_records_why_and_leaves_no_pool(maker, roles, monkeypatch):

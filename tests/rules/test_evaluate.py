@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from industrybrain.rules import evaluate as ev
 from industrybrain.rules.loader import LIBRARY, library_files, load_library, load_text
@@ -106,10 +107,50 @@ def test_evaluate_stores_outcomes_values_and_version(three):
     assert evaluation.rule_version.version == "2022.1" and evaluation.as_of == AS_OF
     result = EvaluationResult.objects.get(evaluation=evaluation, enterprise=good)
     assert result.outcome == "pass" and result.score == 70
-    assert result.subscores["innovation"]["value"] == 20
-    assert result.criteria["sme"] == "pass" and result.criteria["credit"] == "manual" and result.criteria["i2"] == 15
-    assert result.values["rd_ratio_last_year"] == 4.0 and result.values["size_class_last_year"] == "small"
+    # whole base: compact rows (outcome, score, counts); the detail is rebuilt from the frozen snapshot
+    assert result.criteria == {} and result.values == {} and evaluation.snapshot.frozen
+    assert (result.failed_units, result.unknown_units) == (0, 0)
+    data = ev.result_payload(result)
+    assert data["subscores"]["innovation"]["value"] == 20
+    assert data["criteria"]["sme"] == "pass" and data["criteria"]["credit"] == "manual" and data["criteria"]["i2"] == 15
+    assert data["values"]["rd_ratio_last_year"] == 4.0 and data["values"]["size_class_last_year"] == "small"
     assert EvaluationResult.objects.get(evaluation=evaluation, enterprise=empty).outcome == "unknown"
+    failed = EvaluationResult.objects.get(evaluation=evaluation, enterprise=bad)
+    assert failed.outcome == "fail" and failed.failed_units >= 1
+    subset = ev.evaluate_rule("innovative_sme", AS_OF, [bad.pk])  # subset: JSON stored, same counts
+    assert EvaluationResult.objects.get(evaluation=subset).failed_units == failed.failed_units
+
+
+def test_whole_base_decision_is_reproducible_after_the_data_change(three, django_capture_on_commit_callbacks):
+    """Compact results + frozen snapshot: after an edit (snapshot rows refreshed by the after-commit hook)
+    the old evaluation still explains itself with the values it read; the new one sees the new data."""
+    from industrybrain.rules import snapshot
+
+    good, _bad, _empty = three
+    evaluation = ev.evaluate_rule("innovative_sme", AS_OF)
+    spec = evaluation.rule_version.spec()
+    before = ev.explain(spec, ev.result_rows(evaluation, [good.pk])[good.pk])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        fact = good.yearly_facts.get(year=2022)
+        fact.rd_expense = 0
+        fact.save()
+    snap = evaluation.snapshot
+    snap.refresh_from_db()
+    assert snap.refresh_seq == 1 and snapshot.current(AS_OF) == snap  # still the current snapshot, refreshed
+    result = EvaluationResult.objects.get(evaluation=evaluation, enterprise=good)
+    assert ev.result_payload(result)["values"]["rd_ratio_last_year"] == 4.0 and result.outcome == "pass"
+    assert ev.explain(spec, ev.result_rows(evaluation, [good.pk])[good.pk]) == before
+    again = ev.evaluate_rule("innovative_sme", AS_OF, reuse_snapshot=True)
+    assert again.snapshot_id == snap.pk and again.snapshot_seq == 1
+    now = EvaluationResult.objects.get(evaluation=again, enterprise=good)
+    assert now.outcome == "fail" and ev.result_payload(now)["values"]["rd_ratio_last_year"] == 0.0
+    # a newer snapshot of the date replaces it as current, but the referenced one is kept (stale)
+    newer = snapshot.build(AS_OF)
+    snap.refresh_from_db()
+    assert snapshot.current(AS_OF) == newer and snap.status == "stale"
+    assert ev.result_payload(result)["values"]["rd_ratio_last_year"] == 4.0
+    Evaluation.objects.filter(snapshot=snap).delete()
+    assert snapshot.release_unreferenced() == 1
 
 
 def test_stored_values_survive_later_data_changes(three):

@@ -6,9 +6,10 @@ import pytest
 from django.db import transaction
 
 from industrybrain.rules import evaluate as ev
-from industrybrain.rules import snapshot
+from industrybrain.rules import pyeval, snapshot
 from industrybrain.rules.loader import LIBRARY, load_library
 from industrybrain.rules.models import Evaluation, EvaluationResult, FeatureSnapshot
+from industrybrain.rules.rulefile import pass_units
 from tests.rules.cases import build_enterprise, load_cases, merge
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +45,26 @@ def test_results_stored_in_sql_equal_the_python_payload(enterprises, code):
     evaluation = ev.evaluate_rule(version, AS_OF)
     assert evaluation.snapshot is not None and evaluation.enterprise_count == len(enterprises)
     rows = {r["enterprise_id"]: r for r in ev.run(spec, AS_OF)}
+    subset = ev.evaluate_rule(version, AS_OF, [e.pk for e in enterprises])  # JSON built in SQL
+    stored = {r.enterprise_id: r for r in EvaluationResult.objects.filter(evaluation=subset)}
+    rebuilt = ev.result_rows(evaluation)
     for result in EvaluationResult.objects.filter(evaluation=evaluation):
         want = ev.payload(spec, rows[result.enterprise_id])
-        got = {"outcome": result.outcome, "score": result.score, "subscores": result.subscores,
-               "criteria": result.criteria, "values": result.values}
+        full = stored[result.enterprise_id]
+        got = {"outcome": full.outcome, "score": full.score, "subscores": full.subscores,
+               "criteria": full.criteria, "values": full.values}
         assert same(got, want), (result.enterprise_id, got, want)
+        # whole base: compact row; the detail rebuilt from the frozen snapshot is the same
+        assert result.criteria == {} and same(ev.result_payload(result), want)
+        assert rebuilt[result.enterprise_id] == rows[result.enterprise_id]
+        # failed / unknown criteria counted in SQL = counted in Python over the pass units
+        env = {**{c.id: rows[result.enterprise_id][f"c_{c.id}"] for c in spec.criteria if not c.manual},
+               **{n: rows[result.enterprise_id][n] for n in ("score", "scoring_ok", "direct_any", "conditions_all")},
+               **{i.id: rows[result.enterprise_id][f"p_{i.id}"] for i in spec.indicators},
+               **{d.id: rows[result.enterprise_id][f"d_{d.id}"] for d in spec.dimensions}}
+        states = [pyeval.evaluate(tree, env) for _uid, tree in pass_units(spec)]
+        assert (result.failed_units, result.unknown_units) == (states.count(False), states.count(None))
+        assert (full.failed_units, full.unknown_units) == (result.failed_units, result.unknown_units)
     counts = (evaluation.pass_count, evaluation.fail_count, evaluation.unknown_count)
     assert sum(counts) == len(enterprises) and counts[0] > 0 and counts[1] > 0 and counts[2] > 0
 

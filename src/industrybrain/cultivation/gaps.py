@@ -34,9 +34,10 @@ from sqlglot import exp
 from industrybrain.rules import features as F
 from industrybrain.rules.language import Type
 from industrybrain.rules.pyeval import evaluate
-from industrybrain.rules.rulefile import Criterion, RuleSpec
+from industrybrain.rules.rulefile import Criterion, RuleSpec, pass_units
 
-POOL_MAX_FAILED = 2
+POOL_MAX_FAILED = 2       # default of settings.IB_CULTIVATION_POOL_MAX_FAILED (services.pool_max_failed)
+POOL_SCORE_MARGIN = 10.0  # default of settings.IB_CULTIVATION_POOL_SCORE_MARGIN, in points
 FULL_GAP = 1.0
 
 # Short names for the wording of gaps; other features use their catalogue label.
@@ -373,18 +374,12 @@ def units(spec: RuleSpec, env: _Env) -> list[Unit]:
             unit.text = "数据不足"
         return unit
 
-    for term in _split_and(spec.pass_expr.tree):
-        if isinstance(term, exp.Column) and term.this.name.lower() == "conditions_all":
-            out.extend(criterion_unit(c) for c in spec.conditions if not c.manual)
-            continue
-        if isinstance(term, exp.Column) and term.this.name.lower() in analyser.criteria:
-            out.append(criterion_unit(analyser.criteria[term.this.name.lower()]))
-            continue
-        if isinstance(term, exp.Boolean):
+    for uid, term in pass_units(spec):  # the same units the engine counts in `failed_units`
+        if uid in analyser.criteria:
+            out.append(criterion_unit(analyser.criteria[uid]))
             continue
         state = evaluate(term, env)
-        unit = Unit(f"term{len(out) + 1}" if _term_name(spec, term) == term.sql() else "score",
-                    _term_name(spec, term), _tri(state))
+        unit = Unit(uid, _term_name(spec, term), _tri(state))
         if state is False:
             gap = analyser.gap(term) or Gap(FULL_GAP, [f"未满足：{unit.name}"])
             unit.text, unit.relative = "；".join(gap.texts), gap.relative
@@ -401,9 +396,12 @@ def analyse(spec: RuleSpec, outcome: str, values: Mapping[str, Any], criteria: M
 
 
 def analyse_result(spec: RuleSpec, result: Any) -> Analysis:
-    """Gap analysis of a stored rules.EvaluationResult."""
-    return analyse(spec, result.outcome, result.values or {}, result.criteria or {}, result.subscores or {},
-                   result.score)
+    """Gap analysis of a stored rules.EvaluationResult (compact whole-base results are rebuilt from the
+    frozen feature snapshot: `rules.evaluate.result_payload`)."""
+    from industrybrain.rules.evaluate import result_payload
+
+    data = result_payload(result)
+    return analyse(spec, data["outcome"], data["values"], data["criteria"], data["subscores"], data["score"])
 
 
 def criterion_gaps(spec: RuleSpec, env: _Env) -> dict[str, str]:

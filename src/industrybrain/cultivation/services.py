@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -103,12 +104,23 @@ def execute_run(run_id: int) -> TierRun | None:
 
 
 def _execute(run: TierRun) -> None:
+    """Evaluate the tier (and the tier below, which the pool needs) from ONE feature snapshot, count within
+    the run's region, then write the pool set-based."""
     version = run.rule_version or rule_version_for(run.tier, run.as_of)
     spec = version.spec()
-    evaluation = engine.evaluate_rule(version, run.as_of, user=run.created_by)
+    versions = [version]
+    lower = tiers.below(run.tier)
+    if lower is not None and lower.evaluated:
+        try:
+            versions.append(rule_version_for(lower.code, run.as_of))
+        except RunError:
+            lower = None  # no rule in force for the tier below: its certificates still count
+    evaluations = engine.evaluate_rules(versions, run.as_of, user=run.created_by)
+    evaluation = evaluations[0]
+    lower_evaluation = evaluations[1] if len(evaluations) > 1 else None
     run.evaluation, run.rule_version = evaluation, version
     TierRun.objects.filter(pk=run.pk).update(evaluation=evaluation, rule_version=version)
-    _progress(run, 50, "正在计算后备库（差一两项条件的企业）")
+    _progress(run, 60, "正在计算后备库（差一两项条件且接近达标的企业）")
     results = EvaluationResult.objects.filter(evaluation=evaluation)
     if run.region is not None:
         results = results.filter(region_subtree_q("enterprise__region", run.region))
@@ -119,35 +131,81 @@ def _execute(run: TierRun) -> None:
     run.enterprise_count = run.pass_count + run.fail_count + run.unknown_count
     TierRun.objects.filter(pk=run.pk).update(pass_count=run.pass_count, fail_count=run.fail_count,
                                              unknown_count=run.unknown_count, enterprise_count=run.enterprise_count)
-    run.pool_count = write_pool(run, spec, evaluation.pk)
+    run.pool_count = write_pool(run, spec, evaluation.pk, lower_evaluation.pk if lower_evaluation else None)
 
 
-def write_pool(run: TierRun, spec: RuleSpec, evaluation_id: int) -> int:
-    """Pool entries for every enterprise of the base that fails the tier by one or two criteria and holds
-    neither this tier nor a higher one."""
-    certified = set(certified_ids(tiers.at_or_above(run.tier), run.as_of))
-    candidates = EvaluationResult.objects.filter(evaluation_id=evaluation_id).exclude(outcome=Outcome.PASS)
-    total = candidates.count() or 1
-    rows = candidates.values_list("enterprise_id", "outcome", "score", "subscores",
-                                  "criteria", "values").order_by("enterprise_id")
-    batch: list[PoolEntry] = []
-    written = 0
-    for done, (eid, outcome, score, subscores, criteria, values) in enumerate(rows.iterator(chunk_size=2000), 1):
-        if eid not in certified:
-            analysis = gaps.analyse(spec, outcome, values or {}, criteria or {}, subscores or {}, score)
-            if analysis.in_pool:
-                batch.append(PoolEntry(run=run, enterprise_id=eid, tier=run.tier, failed_count=analysis.failed_count,
-                                       relative_gap=analysis.relative_gap, unknown_count=analysis.unknown_count,
-                                       score=score, gaps=[u.as_dict() for u in analysis.units
-                                                          if u.result != "pass"]))
-        if len(batch) >= PROGRESS_EVERY:
-            PoolEntry.objects.bulk_create(batch)
-            written += len(batch)
-            batch = []
-        if done % PROGRESS_EVERY == 0:
-            _progress(run, 50 + int(49 * done / total), f"正在计算后备库：{done}/{total}")
-    PoolEntry.objects.bulk_create(batch)
-    return written + len(batch)
+def pool_max_failed() -> int:
+    """How many of the tier's criteria a pool enterprise may miss (default 2; setting
+    IB_CULTIVATION_POOL_MAX_FAILED, 1 or 2)."""
+    return int(getattr(settings, "IB_CULTIVATION_POOL_MAX_FAILED", gaps.POOL_MAX_FAILED))
+
+
+def pool_score_margin() -> float:
+    """How far under the pass score a pool enterprise's evaluation score may be, in points (default 10;
+    setting IB_CULTIVATION_POOL_SCORE_MARGIN)."""
+    return float(getattr(settings, "IB_CULTIVATION_POOL_SCORE_MARGIN", gaps.POOL_SCORE_MARGIN))
+
+
+def pool_candidates(run: TierRun, spec: RuleSpec, evaluation_id: int, lower_evaluation_id: int | None) -> Any:
+    """The pool of a tier (docs/RULES.md, “Cultivation pool”), as one query over the stored results:
+    not passing the tier; missing 1…max criteria (`failed_units`, criteria as an officer counts them);
+    for a scored rule, a known score within the margin of the pass score; passing the tier below in the
+    same run, or holding a valid certificate of it (when there is a tier below); holding no valid
+    certificate of this tier or a higher one; within the run's region."""
+    day = run.as_of
+    qs = (EvaluationResult.objects.filter(evaluation_id=evaluation_id, failed_units__gte=1,
+                                          failed_units__lte=pool_max_failed())
+          .exclude(outcome=Outcome.PASS)
+          .exclude(enterprise_id__in=valid_certifications(day).filter(kind__in=tiers.at_or_above(run.tier))
+                   .values("enterprise_id")))
+    if spec.indicators and spec.pass_score is not None:
+        qs = qs.filter(Q(score__isnull=True) | Q(score__gte=spec.pass_score - pool_score_margin()))
+    lower = tiers.below(run.tier)
+    if lower is not None:
+        ok = Q(enterprise_id__in=valid_certifications(day).filter(kind=lower.code).values("enterprise_id"))
+        if lower_evaluation_id is not None:
+            ok |= Q(enterprise_id__in=EvaluationResult.objects.filter(evaluation_id=lower_evaluation_id,
+                                                                      outcome=Outcome.PASS).values("enterprise_id"))
+        qs = qs.filter(ok)
+    if run.region is not None:
+        qs = qs.filter(region_subtree_q("enterprise__region", run.region))
+    return qs
+
+
+def write_pool(run: TierRun, spec: RuleSpec, evaluation_id: int, lower_evaluation_id: int | None = None) -> int:
+    """Insert the pool with one INSERT … SELECT (`pool_candidates`), then word each member's gaps (the
+    detail rebuilt from the frozen snapshot, in batches) and its closeness (total relative gap)."""
+    from django.db import connection
+    from django.db.models import F as Col
+    from django.db.models import FloatField, JSONField, Value
+
+    qs = pool_candidates(run, spec, evaluation_id, lower_evaluation_id).order_by().values_list(
+        Value(run.pk), "enterprise_id", Value(run.tier), "failed_units", Value(0.0, output_field=FloatField()),
+        Col("unknown_units"), "score", Value([], output_field=JSONField()))
+    sql, params = qs.query.sql_with_params()
+    meta = PoolEntry._meta
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(meta.get_field(n).column) for n in ("run", "enterprise", "tier", "failed_count",  # type: ignore[union-attr,arg-type]
+                                                             "relative_gap", "unknown_count", "score", "gaps"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) {sql}", params)  # noqa: S608
+    total = PoolEntry.objects.filter(run=run).count()
+    evaluation = engine.Evaluation.objects.select_related("rule_version", "snapshot").get(pk=evaluation_id)
+    ids = list(PoolEntry.objects.filter(run=run).order_by("enterprise_id").values_list("enterprise_id", flat=True))
+    for start in range(0, len(ids), PROGRESS_EVERY):
+        chunk = ids[start:start + PROGRESS_EVERY]
+        rows = engine.result_rows(evaluation, chunk)
+        entries = list(PoolEntry.objects.filter(run=run, enterprise_id__in=chunk))
+        for entry in entries:
+            data = engine.payload(spec, rows[entry.enterprise_id])
+            analysis = gaps.analyse(spec, data["outcome"], data["values"], data["criteria"], data["subscores"],
+                                    data["score"])
+            entry.relative_gap = analysis.relative_gap
+            entry.gaps = [u.as_dict() for u in analysis.units if u.result != "pass"]
+        PoolEntry.objects.bulk_update(entries, ["relative_gap", "gaps"])
+        _progress(run, 70 + int(29 * min(start + PROGRESS_EVERY, total) / max(total, 1)),
+                  f"正在计算后备库差距：{min(start + PROGRESS_EVERY, total)}/{total}")
+    return total
 
 
 def recover_stale_runs(now: dt.datetime | None = None) -> int:
@@ -186,27 +244,6 @@ def certified_ids(kinds: list[str], day: dt.date) -> list[int]:
 
 
 # -- explanations --------------------------------------------------------------------------------
-
-def stored_row(spec: RuleSpec, result: Any) -> dict:
-    """A stored result in the shape of an engine row, so `rules.evaluate.explain` can explain it."""
-    env = gaps.environment(spec, result.values or {}, result.criteria or {}, result.subscores or {}, result.score)
-    row: dict[str, Any] = {"enterprise_id": result.enterprise_id, "score": result.score}
-    for code in spec.features:
-        row[f"f_{code}"] = (result.values or {}).get(code)
-    for cr in spec.criteria:
-        if not cr.manual:
-            row[f"c_{cr.id}"] = env[cr.id]
-    for ind in spec.indicators:
-        row[f"p_{ind.id}"] = (result.criteria or {}).get(ind.id)
-    for dim in spec.dimensions:
-        sub = (result.subscores or {}).get(dim.id) or {}
-        row[f"d_{dim.id}"], row[f"d_{dim.id}_lo"], row[f"d_{dim.id}_hi"] = sub.get("value"), sub.get("lo"), sub.get("hi")
-    total = (result.subscores or {}).get("_score") or {}
-    row["score_lo"], row["score_hi"] = total.get("lo"), total.get("hi")
-    row["scoring_ok"], row["direct_any"], row["conditions_all"] = env["scoring_ok"], env["direct_any"], env["conditions_all"]
-    row["outcome"] = gaps._from_tri(result.outcome) if result.outcome != Outcome.UNKNOWN else None
-    return row
-
 
 @dataclass
 class TierExplanation:
@@ -253,16 +290,16 @@ def tier_explanations(enterprise: Enterprise, as_of: dt.date | None = None) -> l
                                        message=_("无全国性量化标准，按人工认定（tiers.md §5）")))
             continue
         run = None if as_of else latest_run(tier.code)
-        result = (EvaluationResult.objects.filter(evaluation=run.evaluation, enterprise=enterprise).first()
+        stored = (engine.result_rows(run.evaluation, [enterprise.pk]).get(enterprise.pk)
                   if run is not None and run.evaluation is not None else None)
-        if result is not None and run is not None and run.rule_version is not None:
+        if stored is not None and run is not None and run.rule_version is not None:
             version = run.rule_version
             spec = version.spec()
-            row = stored_row(spec, result)
-            env = gaps.environment(spec, result.values or {}, result.criteria or {}, result.subscores or {},
-                                   result.score)
-            explanation = _decorate(engine.explain(spec, row), spec, env)
-            analysis = gaps.analyse_result(spec, result)
+            data = engine.payload(spec, stored)
+            env = gaps.environment(spec, data["values"], data["criteria"], data["subscores"], data["score"])
+            explanation = _decorate(engine.explain(spec, stored), spec, env)
+            analysis = gaps.analyse(spec, data["outcome"], data["values"], data["criteria"], data["subscores"],
+                                    data["score"])
             out.append(TierExplanation(tier, "evaluated", run.as_of, version, spec, explanation, analysis,
                                        _hint_list(analysis), certs))
             continue

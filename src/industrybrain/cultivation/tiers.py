@@ -60,5 +60,11 @@ def at_or_above(code: str) -> list[str]:
     return [t.code for t in TIERS if t.order >= order]
 
 
+def below(code: str) -> Tier | None:
+    """The tier just under this one (专精特新 → 创新型, 小巨人 → 专精特新, 单项冠军 → 小巨人), or None."""
+    order = get(code).order
+    return next((t for t in TIERS if t.order == order - 1), None)
+
+
 def tier_of_kind(kind: str) -> Tier | None:
     return BY_CODE.get(kind)

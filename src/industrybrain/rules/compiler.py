@@ -32,7 +32,7 @@ from sqlglot.dialects.sqlite import SQLite
 
 from . import features as F
 from .language import COMPARISONS, NAME_RE, Expression, function_args, parse, round_digits
-from .rulefile import RuleSpec
+from .rulefile import RuleSpec, pass_units
 
 
 class IBSQLite(SQLite):
@@ -674,17 +674,48 @@ def _tri_sql(col: str) -> str:
     return f"CASE WHEN {col} IS NULL THEN 'unknown' WHEN {col} THEN 'pass' ELSE 'fail' END"
 
 
+def units_sql(spec: RuleSpec, dialect: str, alias: str = "r") -> tuple[str, str]:
+    """SQL of (failed_units, unknown_units) over a rule row `alias`: how many of the rule's criteria as an
+    officer counts them (`rulefile.pass_units`) are false / unknown."""
+    names = {c.id: f"c_{c.id}" for c in spec.criteria if not c.manual}
+    names.update({i.id: f"p_{i.id}" for i in spec.indicators})
+    names.update({d.id: f"d_{d.id}" for d in spec.dimensions})
+    names.update({n: n for n in ("score", "scoring_ok", "direct_any", "conditions_all")})
+    failed, unknown = [], []
+    for _uid, tree in pass_units(spec):
+        cond = render(compile_tree(tree, lambda n: column(names[n], alias), dialect), dialect)
+        failed.append(f"CASE WHEN {cond} THEN 0 WHEN NOT {cond} THEN 1 ELSE 0 END")
+        unknown.append(f"CASE WHEN {cond} IS NULL THEN 1 ELSE 0 END")
+    return (" + ".join(failed) or "0"), (" + ".join(unknown) or "0")
+
+
 def store_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
-                    source: str | None = None) -> Statement:
-    """SELECT evaluation_id, enterprise_id, outcome, score, subscores, criteria, values — the stored result
-    of every enterprise, built in the database (JSON included) as `evaluate.payload` builds it in Python;
-    the evaluation id is the bound parameter `evaluation`."""
+                    source: str | None = None, compact: bool = False) -> Statement:
+    """SELECT evaluation_id, enterprise_id, outcome, score, subscores, criteria, values, failed_units,
+    unknown_units — the stored result of every enterprise, built in the database (JSON included) as
+    `evaluate.payload` builds it in Python; the evaluation id is the bound parameter `evaluation`.
+
+    `compact` (whole-base evaluations over a frozen feature snapshot): the three JSON columns are empty
+    objects — building them was most of the cost of storing a million results; `evaluate.result_rows`
+    rebuilds them from the snapshot row and the rule version."""
     inner = statement(spec, dialect, as_of, enterprise_ids, source)
-    key = (spec.checksum, dialect, "store", None if enterprise_ids is None else len(set(enterprise_ids)), source)
-    cols = ("evaluation_id", "enterprise_id", "outcome", "score", "subscores", "criteria", "values")
+    key = (spec.checksum, dialect, "store", None if enterprise_ids is None else len(set(enterprise_ids)), source,
+           compact)
+    cols = ("evaluation_id", "enterprise_id", "outcome", "score", "subscores", "criteria", "values",
+            "failed_units", "unknown_units")
     params = {**inner.params, "evaluation": None}
     if spec.checksum and key in _CACHE:
         return Statement(_CACHE[key][0], params, cols)
+    failed, unknown = units_sql(spec, dialect)
+    outcome = "CASE WHEN r.outcome IS NULL THEN 'unknown' WHEN r.outcome THEN 'pass' ELSE 'fail' END"
+    score = "CAST(r.score AS double precision)" if dialect == "postgres" else "r.score"  # untyped NULL without scoring
+    if compact:
+        empty = "'{}'::jsonb" if dialect == "postgres" else "'{}'"
+        sql = (f"SELECT %(evaluation)s, r.enterprise_id, {outcome}, {score}, {empty}, {empty}, {empty}, "  # noqa: S608
+               f"{failed}, {unknown} FROM ({inner.sql}) r")
+        if spec.checksum:
+            _CACHE[key] = (sql, cols)
+        return Statement(sql, params, cols)
     types = {f"f_{code}": F.FEATURES[code].type for code in spec.features}
     criteria = []
     for cr in spec.criteria:
@@ -703,10 +734,9 @@ def store_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, enterpri
             values.append((code, f"to_char({col}, 'YYYY-MM-DD')"))
         else:
             values.append((code, col))
-    outcome = "CASE WHEN r.outcome IS NULL THEN 'unknown' WHEN r.outcome THEN 'pass' ELSE 'fail' END"
-    score = "CAST(r.score AS double precision)" if dialect == "postgres" else "r.score"  # untyped NULL without scoring
     sql = (f"SELECT %(evaluation)s, r.enterprise_id, {outcome}, {score}, {_json_object(subscores, dialect)}, "  # noqa: S608
-           f"{_json_object(criteria, dialect)}, {_json_object(values, dialect)} FROM ({inner.sql}) r")
+           f"{_json_object(criteria, dialect)}, {_json_object(values, dialect)}, {failed}, {unknown} "
+           f"FROM ({inner.sql}) r")
     if spec.checksum:
         _CACHE[key] = (sql, cols)
     return Statement(sql, params, cols)

@@ -27,6 +27,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from . import features as F
+from . import pyeval
 from . import snapshot as snapshots
 from .compiler import Extra, dialect_for, extra_columns, preview_statement, statement, store_statement
 from .language import Type
@@ -161,15 +162,25 @@ def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None,
     spec = load_rule(version.text)
     dialect = dialect_for(connection.vendor)
     source = snapshot.table if snapshot is not None else None
+    seq = None
+    if snapshot is not None:
+        # the audit record of these results is the snapshot as read now: lock its row (refreshes wait),
+        # note its refresh sequence number and keep it (frozen: replaced rows go to its history table)
+        locked = FeatureSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+        seq = locked.refresh_seq
+        snapshots.freeze(locked)
+        snapshot.frozen, snapshot.refresh_seq = True, seq
     stmt = statement(spec, dialect, as_of, ids, source)
-    store = store_statement(spec, dialect, as_of, ids, source)
+    store = store_statement(spec, dialect, as_of, ids, source, compact=snapshot is not None)
     evaluation = Evaluation.objects.create(
         rule_version=version, as_of=as_of, dialect=dialect, subset=ids is not None, snapshot=snapshot,
-        sql_checksum=hashlib.sha256(stmt.sql.encode()).hexdigest(), triggered_by=user, trigger=trigger)
+        snapshot_seq=seq, sql_checksum=hashlib.sha256(stmt.sql.encode()).hexdigest(), triggered_by=user,
+        trigger=trigger)
     meta = EvaluationResult._meta
     qn = connection.ops.quote_name
     cols = ", ".join(qn(meta.get_field(n).column) for n in ("evaluation", "enterprise", "outcome", "score",  # type: ignore[union-attr,arg-type]
-                                                             "subscores", "criteria", "values"))
+                                                             "subscores", "criteria", "values", "failed_units",
+                                                             "unknown_units"))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) {store.sql}",  # noqa: S608
                        {**store.params, "evaluation": evaluation.pk})
@@ -220,6 +231,71 @@ def reevaluate_enterprises(enterprise_ids: Iterable[int], as_of: datetime.date |
             out.append(_evaluate(version, as_of, ids, None, None, trigger, started))
         started = time.perf_counter()
     return out
+
+
+def result_rows(evaluation: Evaluation, enterprise_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """Engine rows (the columns of `run`) of stored results, for explanations and gap analysis.
+
+    A whole-base evaluation stores outcome and score only: its rows are rebuilt from the frozen feature
+    snapshot as the evaluation read it (`snapshot.rows_as_of`, history included) and the rule version, by
+    the reference evaluator — the same answers as the SQL (property-tested). A subset evaluation stored its
+    criteria, sub-scores and values: its rows are read back from them."""
+    spec = load_rule(evaluation.rule_version.text)
+    results = EvaluationResult.objects.filter(evaluation=evaluation)
+    if enterprise_ids is not None:
+        results = results.filter(enterprise_id__in=sorted({int(i) for i in enterprise_ids}))
+    stored = list(results.only("enterprise_id", "outcome", "score", "subscores", "criteria", "values"))
+    compact = [r.enterprise_id for r in stored if not r.criteria and (spec.criteria or spec.indicators)]
+    out: dict[int, dict] = {}
+    if compact:
+        if evaluation.snapshot_id is None:
+            raise ValueError("该评价的特征快照已不存在，无法还原明细")
+        snap = FeatureSnapshot.objects.get(pk=evaluation.snapshot_id)
+        feats = snapshots.rows_as_of(snap, evaluation.snapshot_seq or 0, compact)
+        for eid, frow in feats.items():
+            values = {code: frow.get(f"f_{code}") for code in spec.features}
+            out[eid] = pyeval.rule_row(spec, values, eid, frow.get("region_code"))
+    for result in stored:
+        if result.enterprise_id not in out:
+            out[result.enterprise_id] = row_from_stored(spec, result)
+    return out
+
+
+def result_payload(result: EvaluationResult) -> dict:
+    """What `payload` gives for a stored result: read back, or rebuilt for a compact (whole-base) result."""
+    if result.criteria:
+        return {"outcome": result.outcome, "score": result.score, "subscores": result.subscores,
+                "criteria": result.criteria, "values": result.values}
+    row = result_rows(result.evaluation, [result.enterprise_id])[result.enterprise_id]
+    return payload(load_rule(result.evaluation.rule_version.text), row)
+
+
+def row_from_stored(spec: RuleSpec, result: EvaluationResult) -> dict:
+    """A stored (subset) result in the shape of an engine row."""
+    values, criteria, subscores = result.values or {}, result.criteria or {}, result.subscores or {}
+
+    def tri(value: Any) -> bool | None:
+        return {"pass": True, "fail": False}.get(value) if isinstance(value, str) else value
+
+    row: dict[str, Any] = {"enterprise_id": result.enterprise_id, "region_code": None, "score": result.score}
+    for code in spec.features:
+        row[f"f_{code}"] = _normalize(values.get(code), F.FEATURES[code].type)
+    for cr in spec.criteria:
+        if not cr.manual:
+            row[f"c_{cr.id}"] = tri(criteria.get(cr.id))
+    for ind in spec.indicators:
+        row[f"p_{ind.id}"] = criteria.get(ind.id)
+    for dim in spec.dimensions:
+        sub = subscores.get(dim.id) or {}
+        row[f"d_{dim.id}"], row[f"d_{dim.id}_lo"], row[f"d_{dim.id}_hi"] = sub.get("value"), sub.get("lo"), sub.get("hi")
+    total = subscores.get("_score") or {}
+    row["score_lo"], row["score_hi"] = total.get("lo"), total.get("hi")
+    row["scoring_ok"] = pyeval._scoring_ok(spec, row) if spec.indicators else True
+    row["direct_any"] = pyeval._fold([row[f"c_{c.id}"] for c in spec.direct if not c.manual], pyeval._or, False)
+    row["conditions_all"] = pyeval._fold([row[f"c_{c.id}"] for c in spec.conditions if not c.manual],
+                                         pyeval._and, True)
+    row["outcome"] = tri(result.outcome) if result.outcome != Outcome.UNKNOWN else None
+    return row
 
 
 def latest_results(rule_code: str, enterprise_ids: Iterable[int] | None = None,

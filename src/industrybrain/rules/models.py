@@ -139,6 +139,9 @@ class FeatureSnapshot(models.Model):
     built_at = models.DateTimeField("生成时间", default=timezone.now)
     refreshed_at = models.DateTimeField("最近局部刷新", null=True, blank=True)
     duration_ms = models.PositiveIntegerField("耗时（毫秒）", default=0)
+    frozen = models.BooleanField("审计冻结", default=False,
+                                 help_text="全量评价的结果引用了本快照：行被刷新前先存入历史表，快照不再被自动清理")
+    refresh_seq = models.PositiveIntegerField("刷新序号", default=0)
 
     class Meta:
         ordering = ["-built_at"]
@@ -170,8 +173,10 @@ class Evaluation(models.Model):
     sql_checksum = models.CharField("SQL 校验和", max_length=64, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                      verbose_name="发起人")
-    snapshot = models.ForeignKey(FeatureSnapshot, models.SET_NULL, null=True, blank=True, related_name="+",
+    snapshot = models.ForeignKey(FeatureSnapshot, models.PROTECT, null=True, blank=True, related_name="evaluations",
                                  verbose_name="特征快照", help_text="全量评价读取的特征快照；部分企业评价直接读登记簿")
+    snapshot_seq = models.PositiveIntegerField("快照刷新序号", null=True, blank=True,
+                                               help_text="评价读取快照时的刷新序号：据此从快照及其历史表还原当时的特征值")
     trigger = models.CharField("触发方式", max_length=20, default="manual",
                                help_text="manual 手动 / batch 批量 / edit 登记簿修改后自动 / import 导入后自动")
 
@@ -190,7 +195,10 @@ class Outcome(models.TextChoices):
 
 
 class EvaluationResult(models.Model):
-    """Per-enterprise result with the values used, so the decision can be audited after data change."""
+    """Per-enterprise result. Subset evaluations store sub-scores, criteria and the values used (JSON);
+    whole-base evaluations store outcome, score and the counts of failed / unknown criteria only — the rest
+    is rebuilt on demand from the frozen feature snapshot row and the rule version (`evaluate.result_rows`),
+    so a decision can be audited after the data change either way."""
 
     evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="results", verbose_name="评价批次")
     enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="rule_results",
@@ -200,6 +208,8 @@ class EvaluationResult(models.Model):
     subscores = models.JSONField("分项得分", default=dict)
     criteria = models.JSONField("各条件结果", default=dict)
     values = models.JSONField("所用数据", default=dict)
+    failed_units = models.PositiveSmallIntegerField("未满足条件数", null=True, blank=True)
+    unknown_units = models.PositiveSmallIntegerField("数据不足条件数", null=True, blank=True)
 
     scope_paths = ScopePaths(region="enterprise__region", enterprise="enterprise", steward="enterprise__steward")
 

@@ -192,8 +192,15 @@ def base_rows(as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
 
 def evaluate_rule(spec: RuleSpec, base: dict[str, Value]) -> dict[str, Value]:
     """One enterprise: a row with the same columns as compiler.rule_query."""
-    row: dict[str, Value] = {"enterprise_id": base.get("enterprise_id"), "region_code": base.get("region_code")}
     feats = {code: evaluate(F.FEATURES[code].expression.tree, base) for code in sorted(spec.features)}
+    return rule_row(spec, feats, base.get("enterprise_id"), base.get("region_code"))
+
+
+def rule_row(spec: RuleSpec, feats: dict[str, Value], enterprise_id: Value = None,
+             region_code: Value = None) -> dict[str, Value]:
+    """The rule over given feature values (e.g. a feature snapshot row): the same columns as rule_query."""
+    row: dict[str, Value] = {"enterprise_id": enterprise_id, "region_code": region_code}
+    feats = {code: feats.get(code) for code in sorted(spec.features)}
     row.update({f"f_{code}": value for code, value in feats.items()})
     names: dict[str, Value] = {}
     for cr in spec.criteria:

@@ -116,6 +116,38 @@ class RuleSpec:
         return pass_namespace(self.criteria, self.indicators, self.dimensions)
 
 
+def pass_units(spec: RuleSpec) -> list[tuple[str, Any]]:
+    """The rule's criteria as an officer counts them: the pass expression split at its top-level ANDs,
+    `conditions_all` expanded to each (non-manual) hard condition, TRUE/FALSE constants dropped.
+    Returns (unit id, sqlglot tree over the pass namespace): a criterion id for a criterion, `score` for a
+    term over the score, dimensions and direct paths (评价得分或直通条件), `term<n>` otherwise. Used to count
+    the failed criteria of a result (stored as `failed_units`) and by the gap analysis of cultivation."""
+    from sqlglot import exp
+
+    def split(node: Any) -> list[Any]:
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if isinstance(node, exp.And):
+            return split(node.this) + split(node.expression)
+        return [node]
+
+    ids = {c.id for c in spec.criteria if not c.manual}
+    scoring = {"scoring_ok", "score", "direct_any"} | {d.id for d in spec.dimensions} | {c.id for c in spec.direct}
+    out: list[tuple[str, Any]] = []
+    for term in split(spec.pass_expr.tree):
+        if isinstance(term, exp.Boolean):
+            continue
+        name = term.this.name.lower() if isinstance(term, exp.Column) else None
+        if name == "conditions_all":
+            out.extend((c.id, exp.column(c.id)) for c in spec.conditions if not c.manual)
+        elif name in ids:
+            out.append((name, term))
+        else:
+            names = {c.this.name.lower() for c in term.find_all(exp.Column)}
+            out.append(("score" if names and names <= scoring else f"term{len(out) + 1}", term))
+    return out
+
+
 def pass_namespace(criteria, indicators, dimensions) -> dict[str, Type]:
     names: dict[str, Type] = {c.id: Type.BOOL for c in criteria if not c.manual}
     names.update({i.id: Type.NUMBER for i in indicators})

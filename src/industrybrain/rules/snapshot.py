@@ -139,24 +139,111 @@ def ensure(as_of) -> FeatureSnapshot:
     return current(as_of) or build(as_of)
 
 
+def _columns() -> list[str]:
+    return ["enterprise_id", "region_code", *[f"f_{code}" for code in feature_codes()]]
+
+
+def history_table(snap: FeatureSnapshot) -> str:
+    """Rows of a frozen snapshot as they were before each refresh: (seq, enterprise_id, region_code, f_…)."""
+    return f"{snap.table}_h"
+
+
+def _ensure_history(snap: FeatureSnapshot) -> None:
+    types = _SQL_TYPES[_dialect()]
+    cols = ["seq integer", "enterprise_id bigint", f"region_code {types[Type.TEXT]}"]
+    cols += [f"{_qn('f_' + code)} {types[F.FEATURES[code].type]}" for code in feature_codes()]
+    table = _qn(history_table(snap))
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})")
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {_qn(history_table(snap) + '_e')} ON {table} (enterprise_id, seq)")
+
+
 def refresh(enterprise_ids: Iterable[int]) -> int:
     """Re-derive the given enterprises' rows in every ready snapshot (a deleted enterprise loses its row,
-    a new one gains it). Returns the number of snapshots touched."""
+    a new one gains it). Returns the number of snapshots touched.
+
+    A frozen snapshot (whole-base results refer to it) keeps the replaced rows in its history table under
+    the new refresh sequence number, so `rows_as_of(snap, seq, ids)` still returns what an evaluation read.
+    The snapshot's row is locked first (`SELECT … FOR UPDATE`): a whole-base evaluation holds the same lock
+    while it reads, so a refresh is entirely before or after it."""
     ids = sorted({int(i) for i in enterprise_ids})
     if not ids:
         return 0
-    snaps = list(FeatureSnapshot.objects.filter(status=FeatureSnapshot.Status.READY, catalogue=catalogue_checksum()))
-    for snap in snaps:
+    pks = list(FeatureSnapshot.objects.filter(status=FeatureSnapshot.Status.READY, catalogue=catalogue_checksum())
+               .values_list("pk", flat=True))
+    cols = ", ".join(_qn(c) for c in _columns())
+    for pk in pks:
         with transaction.atomic():
+            snap = FeatureSnapshot.objects.select_for_update().filter(pk=pk).first()
+            if snap is None or snap.status != FeatureSnapshot.Status.READY:
+                continue
+            seq = snap.refresh_seq + 1
+            if snap.frozen:
+                _ensure_history(snap)
             with connection.cursor() as cursor:
                 for start in range(0, len(ids), 500):
                     chunk = ids[start:start + 500]
-                    cursor.execute(f"DELETE FROM {_qn(snap.table)} WHERE enterprise_id IN "  # noqa: S608
-                                   f"({', '.join(['%s'] * len(chunk))})", chunk)
+                    marks = ", ".join(["%s"] * len(chunk))
+                    if snap.frozen:
+                        cursor.execute(f"INSERT INTO {_qn(history_table(snap))} (seq, {cols}) "  # noqa: S608
+                                       f"SELECT %s, {cols} FROM {_qn(snap.table)} WHERE enterprise_id IN ({marks})",
+                                       [seq, *chunk])
+                    cursor.execute(f"DELETE FROM {_qn(snap.table)} WHERE enterprise_id IN ({marks})",  # noqa: S608
+                                   chunk)
             for start in range(0, len(ids), 5000):
                 _insert(snap.table, snap.as_of, ids[start:start + 5000])
-            FeatureSnapshot.objects.filter(pk=snap.pk).update(refreshed_at=timezone.now())
-    return len(snaps)
+            FeatureSnapshot.objects.filter(pk=snap.pk).update(refreshed_at=timezone.now(), refresh_seq=seq)
+    return len(pks)
+
+
+def freeze(snap: FeatureSnapshot) -> None:
+    """Keep the snapshot as the audit record of the results that refer to it (see `refresh`, `_prune`)."""
+    if not snap.frozen:
+        FeatureSnapshot.objects.filter(pk=snap.pk).update(frozen=True)
+        snap.frozen = True
+
+
+def rows_as_of(snap: FeatureSnapshot, seq: int, enterprise_ids: Iterable[int]) -> dict[int, dict]:
+    """The snapshot rows of the given enterprises as they were at refresh sequence `seq` (what an evaluation
+    that recorded `seq` read): the oldest history row replaced after `seq`, else the live row. Values are
+    typed as the catalogue says (logical values as bool, dates as dates, on every database)."""
+    ids = sorted({int(i) for i in enterprise_ids})
+    names = _columns()
+    cols = ", ".join(_qn(c) for c in names)
+    out: dict[int, dict] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            if snap.frozen and snap.refresh_seq > seq:
+                cursor.execute(f"SELECT {cols} FROM {_qn(history_table(snap))} WHERE seq > %s "  # noqa: S608
+                               f"AND enterprise_id IN ({marks}) ORDER BY enterprise_id, seq", [seq, *chunk])
+                for values in cursor.fetchall():
+                    out.setdefault(int(values[0]), _typed(names, values))
+            rest = [i for i in chunk if i not in out]
+            if rest:
+                cursor.execute(f"SELECT {cols} FROM {_qn(snap.table)} WHERE enterprise_id IN "  # noqa: S608
+                               f"({', '.join(['%s'] * len(rest))})", rest)
+                for values in cursor.fetchall():
+                    out[int(values[0])] = _typed(names, values)
+    return out
+
+
+def _typed(names: list[str], values) -> dict:
+    import datetime
+
+    row = dict(zip(names, values, strict=True))
+    for name in names[2:]:
+        value, typ = row[name], F.FEATURES[name[2:]].type
+        if value is None:
+            continue
+        if typ == Type.BOOL:
+            row[name] = bool(value)
+        elif typ == Type.DATE and not isinstance(value, datetime.date):
+            row[name] = datetime.date.fromisoformat(str(value))
+        elif typ == Type.NUMBER:
+            row[name] = float(value)
+    return row
 
 
 def mark_stale(as_of=None) -> int:
@@ -167,20 +254,39 @@ def mark_stale(as_of=None) -> int:
 
 
 def drop(snap: FeatureSnapshot) -> None:
+    """Drop a snapshot and its history. Refused (ProtectedError) while evaluations refer to it."""
+    table, history = snap.table, history_table(snap)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {_qn(snap.table)}")
         snap.delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_qn(table)}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_qn(history)}")
 
 
 def _prune(keep: FeatureSnapshot) -> None:
-    """Drop older snapshots of the same date, stale ones and all but the newest KEEP ready ones."""
+    """Drop older snapshots of the same date, stale ones and all but the newest KEEP ready ones — except
+    snapshots that evaluations refer to (the audit record of their results): those are only marked stale
+    (no longer read by default nor refreshed, so their rows stay as the evaluations read them)."""
     others = FeatureSnapshot.objects.exclude(pk=keep.pk)
     doomed = list(others.filter(as_of=keep.as_of)) + list(others.exclude(status=FeatureSnapshot.Status.READY))
     ready = list(others.filter(status=FeatureSnapshot.Status.READY).exclude(as_of=keep.as_of)
                  .order_by("-built_at", "-id"))
     doomed += ready[KEEP - 1:]
+    referenced = set(FeatureSnapshot.objects.filter(pk__in=[s.pk for s in doomed], evaluations__isnull=False)
+                     .values_list("pk", flat=True))
     for snap in {s.pk: s for s in doomed}.values():
         if snap.status == FeatureSnapshot.Status.BUILDING and (timezone.now() - snap.built_at).total_seconds() < 3600:
             continue  # another process may be building it
+        if snap.pk in referenced:
+            if snap.status == FeatureSnapshot.Status.READY:
+                FeatureSnapshot.objects.filter(pk=snap.pk).update(status=FeatureSnapshot.Status.STALE)
+            continue
         drop(snap)
+
+
+def release_unreferenced() -> int:
+    """Drop the stale snapshots no evaluation refers to any more (after evaluations were deleted)."""
+    doomed = list(FeatureSnapshot.objects.filter(status=FeatureSnapshot.Status.STALE, evaluations__isnull=True))
+    for snap in doomed:
+        drop(snap)
+    return len(doomed)
