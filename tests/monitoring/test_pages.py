@@ -10,7 +10,7 @@ import pytest
 from industrybrain.demo.build import DemoContext
 from industrybrain.indicators import demo_data as indicators_demo
 from industrybrain.monitoring import demo_data
-from industrybrain.monitoring.models import RegionPlan, TriggerHit, WarningLetter
+from industrybrain.monitoring.models import PublishedBoard, RegionPlan, TriggerHit, WarningLetter
 
 
 def test_cockpit_for_officers_only(client, city_board, officers):
@@ -50,12 +50,15 @@ def test_demo_hook_populates_the_pages(client, db, officers):
     assert TriggerHit.objects.filter(year=2023, month=12).exists()
     assert WarningLetter.objects.count() == 6
     assert WarningLetter.objects.filter(state="issued").exists()
+    assert PublishedBoard.objects.filter(year=2023, month=12, indicator__code="above_scale_value_added").count() == 2
     client.force_login(officers["province"])
     for url in ("/monitoring/", "/monitoring/board/", "/monitoring/letters/", "/monitoring/triggers/",
                 "/monitoring/electricity/", "/monitoring/plans/"):
         assert client.get(url).status_code == 200, url
+    assert 'data-testid="board-published"' in client.get(
+        "/monitoring/board/?indicator=above_scale_value_added&period=2023-12&level=county").content.decode()
     demo_data.clear()
-    assert not WarningLetter.objects.exists()
+    assert not WarningLetter.objects.exists() and not PublishedBoard.objects.exists()
 
 
 def test_cockpit_counts_the_project_alerts_the_officer_may_see(client, officers):

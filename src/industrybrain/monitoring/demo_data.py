@@ -1,6 +1,6 @@
 """Demo hook (after the indicators' demo): run the last demo month's triggers and electricity alerts, draft
-letters for the regions hit hardest and walk a few of them through their life, and write a few
-"一市一县一策" plans, so that the board, letters, electricity and cockpit pages are populated."""
+letters for the regions hit hardest and walk a few of them through their life, publish the month's boards
+of the headline indicators, and write a few "一市一县一策" plans, so that the board, letters, electricity and cockpit pages are populated."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from django.db.models import Count
 from industrybrain.core.models import Region, Role, User
 from industrybrain.indicators import services
 
-from . import electricity, electricity_demo, letters, triggers
-from .models import ElectricityAlert, RegionPlan, TriggerHit, WarningLetter
+from . import electricity, electricity_demo, letters, published, triggers
+from .models import ElectricityAlert, Level, PublishedBoard, RegionPlan, TriggerHit, WarningLetter
+from .rankings import board_indicators, build_board
+
+PUBLISHED = ("above_scale_value_added", "industrial_investment", "manufacturing_investment")
 
 LETTERS = 6
 
@@ -57,11 +60,19 @@ def build(context) -> str:
             "targets": "规上工业增加值增速不低于全省平均；工业投资完成年度目标",
             "measures": "梳理重点企业用电与产值；重大项目加快开工；专班服务减产企业",
             "responsible_leader": "分管副市（县）长"})
+    boards = 0
+    province = Region.objects.get(pk="330000")
+    for indicator in [i for i in board_indicators() if i.code in PUBLISHED]:
+        if month in indicator.release_months():
+            for level in (Level.CITY, Level.COUNTY):
+                published.publish(build_board(indicator, year, month, level, province), issuer, "演示数据：月度晾晒")
+                boards += 1
     return (f"运行监测 {year}-{month:02d}：提示函触发 {len(hits)} 条，起草提示函 {len(made)} 份，"
-            f"用电预警 {alerts} 家")
+            f"发布晾晒榜单 {boards} 张，用电预警 {alerts} 家")
 
 
 def clear() -> None:
+    PublishedBoard.objects.all().delete()
     WarningLetter.objects.all().delete()
     TriggerHit.objects.all().delete()
     ElectricityAlert.objects.all().delete()
