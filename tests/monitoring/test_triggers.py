@@ -231,3 +231,15 @@ def test_run_page_stores_hits_and_lists_evidence(client, city_board, officers):
     assert set(TriggerHit.objects.values_list("region_id", flat=True)) == {"330100", "330300", "330400"}
     html = client.get(response["Location"]).content.decode()
     assert 'data-region="330400"' in html and "rank_from_bottom" in html and "判定依据" in html
+
+
+def test_cli_runs_the_month_and_reports_invalid_rules(city_board):
+    import io
+
+    from django.core.management import call_command
+
+    TriggerRule.objects.create(name="坏规则", condition="rank_bottom <= 3")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("ib_monitoring", "run", "--period", "2023-10", stdout=out, stderr=err)
+    assert "提示函触发 5 条（3 个地区）" in out.getvalue()  # the three defaults on the golden board
+    assert "坏规则" in err.getvalue() and "rank_bottom" in err.getvalue()

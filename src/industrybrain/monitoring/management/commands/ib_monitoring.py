@@ -20,7 +20,10 @@ class Command(BaseCommand):
         period = parse_period(options["period"])
         if period is None:
             raise CommandError("期别格式应为 YYYY-MM")
-        hits = triggers.run_month(*period)
+        problems: list[triggers.RuleProblem] = []
+        hits = triggers.run_month(*period, problems=problems)
+        for problem in problems:
+            self.stderr.write(f"规则“{problem.rule.name}”（#{problem.rule.pk}）条件无效，已跳过：\n{problem.message}")
         regions = {h.region_id for h in hits}
         alerts = electricity.run_alerts(*period)
         self.stdout.write(f"{period[0]}-{period[1]:02d}：提示函触发 {len(hits)} 条（{len(regions)} 个地区）；"
