@@ -99,3 +99,29 @@ def test_province_officer_tunes_an_alert_rule_with_a_preview(project, page, live
     page.wait_for_selector("[data-testid=rule-table]")
     assert AlertRule.objects.get(code="stage_overdue").condition == "next_stage_days_overdue > 10"
     assert alerts.run_checks(dt.date(2026, 6, 2)).closed == 1
+
+
+def test_city_officer_cross_checks_industrial_investment(project, page, live_server, login, shot):
+    """工业投资 beside the projects' reports, the caveat, a flag below the band and the export."""
+    from decimal import Decimal
+
+    from industrybrain.indicators import services as indicators
+    from industrybrain.indicators.models import Indicator
+    from industrybrain.projects.models import MonthlyInvestmentReport
+
+    MonthlyInvestmentReport.objects.create(project=project, year=2026, month=6, month_completed=Decimal(0),
+                                           ytd_completed=Decimal(30000), cumulative_completed=Decimal(30000))
+    ind = Indicator.objects.get(code="industrial_investment")
+    indicators.record_values([indicators.Figure(ind.pk, 2026, 6, ytd_value=Decimal(v), ytd_yoy_pct=Decimal("9.1"),
+                                                region_id=code) for code, v in (("330100", "150"), ("330106", "20"))],
+                             source="测试")
+    login(page, "city")
+    page.goto(f"{live_server.url}/projects/crosscheck/?year=2026")
+    assert "500万元及以上" in page.locator("[data-testid=crosscheck-caveat]").inner_text()
+    table = page.locator("[data-testid=crosscheck-table]").inner_text()
+    assert "15.00%" in table and "2.00%" in table  # 西湖 3亿/20亿; 杭州 3亿/150亿 (below 5%: flagged)
+    assert page.locator("[data-testid=diverges]").count() == 1
+    shot(page, "project-crosscheck")
+    with page.expect_download() as download:
+        page.click("[data-testid=crosscheck-export]")
+    assert download.value.suggested_filename.endswith(".xlsx")

@@ -128,3 +128,8 @@ def test_api_returns_rows_and_caveat(data, roles):
     assert client.get("/api/project-crosscheck/", {"region": "310000"}).status_code == 404
     client.force_authenticate(roles["enterprise"])
     assert client.get("/api/project-crosscheck/").status_code == 403
+
+
+def test_months_after_the_latest_report_or_release_are_not_shown(data, roles):
+    rows = crosscheck.scoped_rows(roles["province"], Region.objects.get(code="330100"), 2026)
+    assert max(r.month for r in rows) == 6

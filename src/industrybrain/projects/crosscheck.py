@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import xlsxwriter
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import FileResponse, Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -151,9 +151,14 @@ def rows(reports: QuerySet[MonthlyInvestmentReport], values: QuerySet[IndicatorV
     indicator = Indicator.objects.filter(code=INDICATOR_CODE).first()
     stats = _statistics(values, indicator, regions, year)
     sums = _project_sums(reports, regions, year)
+    # months after the latest report or release are not shown (a report carries forward, not into the future)
+    last_report = reports.filter(year=year).aggregate(m=Max("month"))["m"] or 0
+    last = max([last_report, *(m for _code, m in stats)])
     out = []
     for region in regions:
         for month in months or range(1, 13):
+            if month > last:
+                continue
             stat = stats.get((region.code, month))
             total, count = sums[(region.code, month)]
             if stat is None and not count:
@@ -260,7 +265,6 @@ def response(rows_: Sequence[Row], title: str, filename: str) -> FileResponse:
 
 def default_year(today: dt.date | None = None) -> int:
     """The latest year (not after this one) with a 工业投资 figure or a project report."""
-    from django.db.models import Max
     from django.utils import timezone
 
     this_year = (today or timezone.localdate()).year
