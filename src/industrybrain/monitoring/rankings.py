@@ -204,13 +204,14 @@ def county_outputs(province: Region, year: int) -> dict[str, Decimal]:
 
 
 def peer_groups(province: Region, level: str, year: int, regions: Sequence[Region] | None = None,
-                config: MonitoringConfig | None = None) -> dict[str, str]:
-    """Peer-group label per region code (order of labels: 山区26县 last)."""
+                config: MonitoringConfig | None = None, outputs: dict[str, Decimal] | None = None) -> dict[str, str]:
+    """Peer-group label per region code (order of labels: 山区26县 last). `outputs`: county_outputs(province,
+    year − 1) when the caller already has them (several boards of one year)."""
     regions = board_regions(province, level) if regions is None else regions
     if level == Level.CITY:
         return {r.code: CITY_GROUP for r in regions}
     config = config or MonitoringConfig.get()
-    outputs = county_outputs(province, year - 1)
+    outputs = county_outputs(province, year - 1) if outputs is None else outputs
     return {r.code: (config.mountain_tag if config.mountain_tag in (r.tags or []) else size_tier(outputs.get(r.code),
                                                                                                 config))
             for r in regions}
@@ -268,13 +269,14 @@ def _target_check(indicator: Indicator, value: IndicatorValue | None, target: In
 
 
 def build_board(indicator: Indicator, year: int, month: int, level: str = Level.COUNTY,
-                province: Region | str = "330000", config: MonitoringConfig | None = None) -> Board:
+                province: Region | str = "330000", config: MonitoringConfig | None = None,
+                outputs: dict[str, Decimal] | None = None) -> Board:
     if isinstance(province, str):
         province = Region.objects.get(pk=province)
     config = config or MonitoringConfig.get()
     regions = board_regions(province, level)
     codes = [r.code for r in regions]
-    groups = peer_groups(province, level, year, regions, config)
+    groups = peer_groups(province, level, year, regions, config, outputs)
     current = values_at(indicator, year, month, [*codes, province.code])
     values = {code: headline(indicator, current.get(code)) for code in codes}
     prev_period = previous_release(indicator, year, month)

@@ -35,7 +35,7 @@ from industrybrain.rules.language import Expression, RuleSyntaxError, Type
 from industrybrain.rules.subjects import Catalogue, SubjectFeature
 
 from .models import Level, MonitoringConfig, TriggerHit, TriggerRule
-from .rankings import Board, BoardRow, board_indicators, build_board, release_periods
+from .rankings import Board, BoardRow, board_indicators, build_board, county_outputs, release_periods
 
 REGION_RELEASE = Catalogue("region_release", "地区指标发布", [
     SubjectFeature("value", "指标值", "按指标",
@@ -137,14 +137,23 @@ def _reason(rule: TriggerRule, board: Board, row: BoardRow, months: int) -> str:
 
 
 class BoardCache:
+    """Boards of one run, and last year's county outputs (the peer-group tiers) once per province and year."""
+
     def __init__(self, config: MonitoringConfig):
         self.config = config
         self.boards: dict[tuple, Board] = {}
+        self.outputs: dict[tuple, dict[str, Decimal]] = {}
 
     def get(self, indicator: Indicator, year: int, month: int, level: str, province: Region) -> Board:
         key = (indicator.pk, year, month, level, province.code)
         if key not in self.boards:
-            self.boards[key] = build_board(indicator, year, month, level, province, self.config)
+            outputs = None
+            if level == Level.COUNTY:
+                okey = (province.code, year)
+                if okey not in self.outputs:
+                    self.outputs[okey] = county_outputs(province, year - 1)
+                outputs = self.outputs[okey]
+            self.boards[key] = build_board(indicator, year, month, level, province, self.config, outputs)
         return self.boards[key]
 
 
