@@ -77,3 +77,31 @@ def test_report_validation_over_api(client_for, roles, xihu_enterprise, other_en
     assert bad.status_code == 400 and "累计数不能减少" in bad.json()["errors"][0]
     assert c.post("/api/project-reports/", {"project": ningbo.pk, "year": 2026, "month": 1,
                                             "month_completed": "1"}, format="json").status_code == 404
+
+
+def test_alert_rules_read_by_officers_changed_by_the_province_with_validation(client_for, roles):
+    import datetime as dt
+
+    from industrybrain.projects.models import AlertRule
+
+    county, province = client_for(roles["county"]), client_for(roles["province"])
+    codes = {r["code"] for r in county.get("/api/project-alert-rules/").json()["results"]}
+    assert {"stage_overdue", "behind_time_progress", "start_rate_below_curve", "stage_too_long"} <= codes
+    assert client_for(roles["enterprise"]).get("/api/project-alert-rules/").status_code == 403
+    assert county.patch("/api/project-alert-rules/stage_overdue/", {"condition": "TRUE"}, format="json"
+                        ).status_code == 403
+    response = province.patch("/api/project-alert-rules/stage_overdue/",
+                              {"condition": "next_stage_days_overdue > 1; DROP TABLE x"}, format="json")
+    assert response.status_code == 400 and "只能写一个表达式" in response.json()["condition"][0]
+    response = province.patch("/api/project-alert-rules/stage_overdue/",
+                              {"condition": "next_stage_days_overdue > 3"}, format="json")
+    assert response.status_code == 200
+    assert AlertRule.objects.get(code="stage_overdue").updated_by == roles["province"]
+    make_project("330106", planned_land_acquired=dt.date(2026, 3, 2))
+    make_project("310115", planned_land_acquired=dt.date(2026, 3, 2))
+    body = province.post("/api/project-alert-rules/preview/", {"condition": "next_stage_days_overdue > 3",
+                                                               "as_of": "2026-03-09"}, format="json").json()
+    assert (body["total"], body["matched"], body["unknown"]) == (1, 1, 0)  # Shanghai is outside the scope
+    assert body["sample"][0]["values"] == {"next_stage_days_overdue": 5}
+    assert province.post("/api/project-alert-rules/preview/", {"condition": "nope > 1"},
+                         format="json").status_code == 400

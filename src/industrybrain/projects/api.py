@@ -6,8 +6,10 @@ Register with `projects.api.register(router)` in api_urls.py.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -19,9 +21,18 @@ from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
 from industrybrain.registry import uscc as uscc_rules
 from industrybrain.workflow.services import TransitionError
 
-from . import crosscheck
-from .models import Blocker, MonthlyInvestmentReport, Project, ProjectAlert, ProjectStageEvidence
-from .services import ActionError, ReportInput, can_edit, move_stage, submit_report
+from . import alerts, crosscheck
+from .models import (
+    AlertKind,
+    AlertRule,
+    AlertSubject,
+    Blocker,
+    MonthlyInvestmentReport,
+    Project,
+    ProjectAlert,
+    ProjectStageEvidence,
+)
+from .services import ActionError, ReportInput, can_edit, can_edit_rules, move_stage, submit_report
 from .stages import STAGES
 
 
@@ -223,6 +234,96 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
         return scope(self.request.user, ProjectStageEvidence.objects.all())
 
 
+@extend_schema_field({"type": "string", "enum": AlertKind.values,
+                      "description": "stage_overdue / behind_time_progress / start_rate_below_curve / "
+                                     "stage_too_long / other"})
+class RuleKindField(serializers.ChoiceField):
+    """The alert kind, inlined in the schema (ProjectAlert's `kind` enum keeps its component name)."""
+
+
+class AlertRuleSerializer(serializers.ModelSerializer):
+    kind = RuleKindField(choices=AlertKind.choices, default=AlertKind.OTHER)
+
+    class Meta:
+        model = AlertRule
+        fields = ["code", "name", "kind", "subject", "condition", "message", "severity", "enabled", "order",
+                  "description", "updated_by", "updated_at"]
+        read_only_fields = ["updated_by", "updated_at"]
+
+    def validate(self, attrs):
+        """The condition and the message template against the subject's catalogue (Chinese, with a caret)."""
+        current = self.instance
+        subject = attrs.get("subject", current.subject if current else "project")
+        errors = {}
+        problems = alerts.condition_problems(subject, attrs.get("condition", current.condition if current else ""))
+        if problems:
+            errors["condition"] = problems
+        problems = alerts.message_problems(subject, attrs.get("message", current.message if current else ""))
+        if problems:
+            errors["message"] = problems
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class RulePreviewSerializer(serializers.Serializer):
+    subject = serializers.ChoiceField(choices=AlertSubject.choices, default=AlertSubject.PROJECT)
+    condition = serializers.CharField()
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+    as_of = serializers.DateField(required=False, help_text="试算日期，默认今天")
+
+    def validate(self, attrs):
+        problems = alerts.condition_problems(attrs["subject"], attrs["condition"])
+        if problems:
+            raise serializers.ValidationError({"condition": problems})
+        problems = alerts.message_problems(attrs["subject"], attrs["message"])
+        if problems:
+            raise serializers.ValidationError({"message": problems})
+        return attrs
+
+
+class RulesPermission(permissions.BasePermission):
+    """Officers and administrators read the alert rules; province officers and administrators change them."""
+
+    message = _("只有省级经信干部和管理员可以修改预警规则")
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return can_edit(request.user)
+        return can_edit_rules(request.user)
+
+
+class AlertRuleViewSet(viewsets.ModelViewSet):
+    """Alert rules of the shared rules language (by code); `preview` counts what a condition would alert."""
+
+    serializer_class = AlertRuleSerializer
+    queryset = AlertRule.objects.all()
+    permission_classes = [permissions.IsAuthenticated, RulesPermission]
+    lookup_field = "code"
+    filterset_fields = ["kind", "subject", "enabled"]
+
+    def perform_create(self, serializer):
+        serializer.save(updated_by=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.save(updated_by=self.request.user)
+
+    @extend_schema(request=RulePreviewSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["post"], serializer_class=RulePreviewSerializer)
+    def preview(self, request):
+        """How many subjects in the user's scope the condition would alert on a date (nothing is saved)."""
+        data = RulePreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        rule = AlertRule(code="preview", name=_("试算"), subject=d["subject"], condition=d["condition"],
+                         message=d["message"])
+        result = alerts.preview(rule, d.get("as_of") or timezone.localdate(),
+                                scope(request.user, Project.objects.all()))
+        return Response({"total": result.total, "matched": result.matched, "unknown": result.unknown,
+                         "sample": [{"message": f.message, "values": f.values, "project": f.project_id,
+                                     "region": f.region_id} for f in result.sample]})
+
+
 class CrossCheckRowSerializer(serializers.Serializer):
     region = serializers.CharField()
     region_name = serializers.CharField()
@@ -273,3 +374,4 @@ def register(router) -> None:
     router.register("project-blockers", BlockerViewSet)
     router.register("project-evidence", EvidenceViewSet)
     router.register("project-crosscheck", CrossCheckViewSet, basename="project-crosscheck")
+    router.register("project-alert-rules", AlertRuleViewSet)

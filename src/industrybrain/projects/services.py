@@ -37,6 +37,11 @@ def can_edit(user: Any) -> bool:
     return bool(user.is_authenticated and (user.is_administrator or user.is_officer))
 
 
+def can_edit_rules(user: Any) -> bool:
+    """Alert rules are province-wide: province officers and administrators edit them."""
+    return bool(user.is_authenticated and (user.is_administrator or user.role == "province_officer"))
+
+
 def can_report(user: Any, project: Project) -> bool:
     """Officers, administrators, and the investing enterprise's own users file monthly reports."""
     if can_edit(user):

@@ -31,7 +31,15 @@ from .models import (
     ProjectAlert,
     ProjectStageEvidence,
 )
-from .services import ActionError, ReportInput, can_edit, can_report, move_stage, submit_report
+from .services import (
+    ActionError,
+    ReportInput,
+    can_edit,
+    can_edit_rules,
+    can_report,
+    move_stage,
+    submit_report,
+)
 from .stages import PROJECT_FLOW, STAGES, Stage
 
 
@@ -291,11 +299,6 @@ def rollup(request):
     return render(request, "projects/rollup.html", {
         "form": form, "by": by, "year": year, "rows": figures.rollup(projects, by, year, month or 12),
         "month": month, "today": dt.date.today()})
-
-
-def can_edit_rules(user) -> bool:
-    """Alert rules are province-wide: province officers and administrators edit them."""
-    return bool(user.is_authenticated and (user.is_administrator or user.role == "province_officer"))
 
 
 @login_required
