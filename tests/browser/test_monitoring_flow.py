@@ -191,3 +191,4 @@ def test_trigger_rule_edit_refuse_preview_save(monitoring_data, page, live_serve
     page.click("[data-testid=rule-save]")
     page.wait_for_selector("[data-testid=rule-table]")
     assert page.locator("[data-testid=rule-table] >> text=同组末位").count() == 1
+    shot(page, "monitoring-rule-list")
