@@ -111,3 +111,24 @@ def test_api_returns_the_published_board(client, city_board, officers):
     assert next(r for r in data["rows"] if r["region"] == "330400")["rank"] == 4
     now = client.get(f"/api/monitoring/rankings/?{QUERY}&view=current").json()
     assert now["view"] == "current" and next(r for r in now["rows"] if r["region"] == "330400")["rank"] == 1
+
+
+def test_pages_in_english(client, city_board, officers):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    mo = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.mo"
+    assert mo.exists(), "the English catalogue is not compiled: run `make messages`"
+    client.force_login(officers["province"])
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
+    html = client.get(f"/monitoring/board/?{QUERY}").content.decode()
+    assert "This board has not been published" in html and "Publish this board" in html
+    published.publish(build_board(city_board, 2023, 10, Level.CITY, "330000"), officers["province"])
+    record_values([figure("above_scale_value_added", "330400", 2023, 10, "6.5")], source="修订")
+    html = client.get(f"/monitoring/board/?{QUERY}").content.decode()
+    assert "Published version 1" in html and "The current figures differ from the published version" in html
+    html = client.get("/monitoring/triggers/rules/new/").content.decode()
+    assert "New trigger rule" in html and "Available fields" in html and "Preview period" in html
+    html = client.get("/monitoring/?indicator=above_scale_value_added&level=city").content.decode()
+    assert "Higher is better for this indicator" in html
