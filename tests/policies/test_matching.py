@@ -171,3 +171,18 @@ def test_whole_base_match_reads_one_fresh_feature_snapshot(policy_factory, firm_
     monkeypatch.setattr(snapshot, "build", lambda as_of: built.append(as_of) or real_build(as_of))
     results = matching.match_all(AS_OF, policies)
     assert built == [AS_OF] and [r["qualified"] for r in results] == [1, 1]
+
+
+def test_worker_start_rematches_everything_when_the_match_table_was_emptied(policy_factory, firm_factory,
+                                                                            django_capture_on_commit_callbacks):
+    from industrybrain.policies import tasks
+
+    firm_factory(revenue="5000", rd="400")
+    policy_factory()
+    matching.match_all(AS_OF)
+    assert tasks.recover_stale() is None  # results present: nothing to do
+    PolicyMatch.objects.all().delete()  # what PostgreSQL's crash recovery does to an UNLOGGED table
+    with django_capture_on_commit_callbacks(execute=True):
+        message = tasks.recover_stale()
+    assert "已排队全量重新匹配" in message
+    assert PolicyMatch.objects.filter(outcome=MatchOutcome.QUALIFIED).count() == 1

@@ -8,6 +8,7 @@ Documents, numbers and amounts are invented but follow the kind of document each
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -166,12 +167,17 @@ def clear() -> None:
     Policy.objects.all().delete()
 
 
-def load_catalogue() -> list[Policy]:
+def load_catalogue(prefix: str = "", suffix: str = "", vary: Callable[[str], str] | None = None) -> list[Policy]:
+    """Create the catalogue's policies; benchmarks create variants (codes prefixed, titles suffixed, every
+    expression passed through `vary`)."""
     depts = {d.code: d for d in Department.objects.all()}
     out = []
     for (code, title, doc, number, issuer, issued, dept, kind, region, mode, elig, formula, cap, budget,
          imitates, who, when, materials, joint) in CATALOGUE:
         issued_on = _date(issued)
+        if vary is not None:
+            elig, formula = vary(elig), vary(formula)
+        code, title = f"{prefix}{code}", f"{title}{suffix}"
         policy = Policy.objects.create(
             code=code, title=title, document_title=f"《{doc}》", document_number=number, issuer=issuer,
             issued_on=issued_on, published_on=issued_on + dt.timedelta(days=3), imitates=imitates,

@@ -367,8 +367,9 @@ def _col(name: str, table: str) -> exp.Column:
     return exp.column(name, table=table)
 
 
-def _keep(prule: PolicyRule, r: str = "r") -> exp.Expr:
-    """qualified, or (two or more conditions) exactly one condition FALSE and none unknown."""
+def _keep(prule: PolicyRule, r: str = "r", at_most_one_false: bool = False) -> exp.Expr:
+    """qualified, or (two or more conditions) exactly one condition FALSE and none unknown; with
+    `at_most_one_false` every row with at most one FALSE condition (what a simulation and its sweep read)."""
     def count(cond_of) -> exp.Expr:
         total: exp.Expr = exp.Literal.number(0)
         for c in prule.conditions:
@@ -377,6 +378,8 @@ def _keep(prule: PolicyRule, r: str = "r") -> exp.Expr:
                 default=exp.Literal.number(0)))
         return exp.Paren(this=total)
 
+    if at_most_one_false:
+        return exp.LTE(this=count(lambda col: exp.Not(this=exp.Paren(this=col))), expression=exp.Literal.number(1))
     keep: exp.Expr = exp.EQ(this=_col("outcome", r), expression=exp.true())
     if len(prule.conditions) >= 2:
         false_count = count(lambda col: exp.Not(this=exp.Paren(this=col)))
@@ -393,7 +396,7 @@ def _query(prule: PolicyRule, dialect: str, ids: list[int] | None, source: str |
     extra = {"amount_raw": prule.formula} if prule.formula is not None else None
     tree, col_list = rule_query(prule.spec, dialect, ids, source, extra=extra)
     if extra is None:
-        tree = tree.select(exp.alias_(exp.Null(), "amount_raw"))
+        tree = tree.select(exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("double")), "amount_raw"))
         col_list = [*col_list, "amount_raw"]
     return tree, tuple(col_list)
 
@@ -409,7 +412,8 @@ def _outer(tree: exp.Select, select: list[exp.Expr], where: exp.Expr) -> exp.Sel
 
 
 def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] | None = None,
-              candidates_only: bool = True, source: str | None = None) -> tuple[str, dict, tuple[str, ...]]:
+              candidates_only: bool = True, source: str | None = None,
+              at_most_one_false: bool = False) -> tuple[str, dict, tuple[str, ...]]:
     """One statement: the engine's rule query plus `amount_raw`, optionally only qualified and near-miss rows;
     `source` = a feature snapshot table to read the features from (rules.snapshot).
 
@@ -420,14 +424,14 @@ def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] |
     params = params_for(as_of)
     if ids is not None and len(ids) <= ID_PLACEHOLDERS:
         params.update({f"e{i}": eid for i, eid in enumerate(ids)})
-    key = (prule.checksum, dialect, None if ids is None else len(ids), candidates_only, source)
+    key = (prule.checksum, dialect, None if ids is None else len(ids), candidates_only, source, at_most_one_false)
     cacheable = ids is None or len(ids) <= ID_PLACEHOLDERS
     if cacheable and key in _SQL_CACHE:
         sql, cols = _SQL_CACHE[key]
         return sql, params, cols
     tree, columns = _query(prule, dialect, ids, source)
-    if candidates_only:
-        tree = _outer(tree, [_col(c, "r") for c in columns], _keep(prule))
+    if candidates_only or at_most_one_false:
+        tree = _outer(tree, [_col(c, "r") for c in columns], _keep(prule, at_most_one_false=at_most_one_false))
     sql = render(tree, dialect)
     if cacheable:
         if len(_SQL_CACHE) > 2048:
@@ -476,9 +480,9 @@ def _types(prule: PolicyRule) -> dict[str, Type]:
 
 
 def run(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] | None = None,
-        candidates_only: bool = True) -> list[dict]:
+        candidates_only: bool = True, source: str | None = None, at_most_one_false: bool = False) -> list[dict]:
     """Rows of the statement, with logical values as bool and dates as dates on every database."""
-    sql, params, columns = statement(prule, as_of, enterprise_ids, candidates_only)
+    sql, params, columns = statement(prule, as_of, enterprise_ids, candidates_only, source, at_most_one_false)
     types = _types(prule)
     bools = [i for i, c in enumerate(columns) if types.get(c) == Type.BOOL]
     dates = [i for i, c in enumerate(columns) if types.get(c) == Type.DATE]

@@ -151,11 +151,20 @@ class MatchOutcome(models.TextChoices):
 
 
 class PolicyMatch(models.Model):
-    """An enterprise that qualifies for (or misses by one condition) an active policy, with reasons."""
+    """An enterprise that qualifies for (or misses by one condition) an active policy, with reasons.
 
-    policy = models.ForeignKey(Policy, models.CASCADE, related_name="matches", verbose_name=_("政策"))
+    Derived data (a whole-base match rewrites tens of millions of rows): on PostgreSQL the table is UNLOGGED
+    (no WAL; emptied by crash recovery, after which the worker queues a full rematch — see tasks.py) and
+    carries only the indexes its pages use (the unique (policy, enterprise) and (enterprise, outcome))."""
+
+    # No database FK constraints: PostgreSQL checks Django's (deferred) constraints row by row at COMMIT,
+    # which dominated a whole-base match; the ids come from the enterprise table itself and deletions still
+    # cascade through the ORM (on_delete).
+    policy = models.ForeignKey(Policy, models.CASCADE, related_name="matches", verbose_name=_("政策"),
+                               db_index=False, db_constraint=False)  # the unique (policy, enterprise) index serves it
     enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="policy_matches",
-                                   verbose_name=_("企业"))
+                                   verbose_name=_("企业"), db_index=False,
+                                   db_constraint=False)  # the (enterprise, outcome) index serves it
     outcome = models.CharField(_("匹配结果"), max_length=10, choices=MatchOutcome.choices)
     amount = money(_("测算金额（万元）"))
     reasons = models.JSONField(_("逐条判断"), default=list)
@@ -170,7 +179,7 @@ class PolicyMatch(models.Model):
         ordering = ["policy", "enterprise"]
         verbose_name = verbose_name_plural = _("政策匹配结果")
         constraints = [models.UniqueConstraint(fields=["policy", "enterprise"], name="uniq_policy_match")]
-        indexes = [models.Index(fields=["enterprise", "outcome"]), models.Index(fields=["policy", "outcome"])]
+        indexes = [models.Index(fields=["enterprise", "outcome"])]
 
     def __str__(self) -> str:
         return f"{self.policy_id}/{self.enterprise_id} {self.outcome}"

@@ -86,8 +86,20 @@ def simulate(eligibility: str, formula: str = "", cap: Decimal | None = None, bu
     started = time.perf_counter()
     as_of = as_of or match_date()
     prule = E.build_draft(eligibility, formula, cap)
-    rows = E.run(prule, as_of, candidates_only=False)
-    sim = Simulation(as_of=as_of, enterprises=len(rows), budget=budget)
+    # only rows with at most one FALSE condition matter (qualified, near misses, unknowns and the sweep's
+    # base); the features come from the shared snapshot of the date when one is ready
+    from industrybrain.rules import snapshot
+
+    snap = snapshot.current(as_of)
+    if snap is not None:
+        rows = E.run(prule, as_of, candidates_only=False, source=snap.table, at_most_one_false=True)
+        total = snap.enterprise_count
+    else:
+        rows = E.run(prule, as_of, candidates_only=False, at_most_one_false=True)
+        from industrybrain.registry.models import Enterprise
+
+        total = Enterprise.objects.count()
+    sim = Simulation(as_of=as_of, enterprises=total, budget=budget)
     regions: dict[str, dict[str, Any]] = {r["code"]: dict(r) for r in Region.objects.values("code", "name", "level", "parent_id")}
     sections: dict[str, str] = dict(Industry.objects.values_list("code", "section"))
     section_names = dict(Industry.objects.filter(level=1).values_list("code", "name"))

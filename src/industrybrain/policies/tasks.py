@@ -62,6 +62,22 @@ def recover_stale() -> str | None:
         MatchJob.objects.filter(pk__in=jobs).update(status=MatchJob.Status.QUEUED)
         PaymentBatch.objects.filter(pk__in=batches).update(status=PaymentBatch.Status.QUEUED)
         transaction.on_commit(lambda: _enqueue(jobs, batches))
-    if not jobs and not batches:
+    lost = _matches_lost()
+    if not jobs and not batches and not lost:
         return None
-    return f"惠企政策：重新排队匹配任务 {len(jobs)} 个、拨付批次 {len(batches)} 个"
+    message = f"惠企政策：重新排队匹配任务 {len(jobs)} 个、拨付批次 {len(batches)} 个"
+    return message + ("；匹配结果已丢失（数据库崩溃恢复），已排队全量重新匹配" if lost else "")
+
+
+def _matches_lost() -> bool:
+    """PolicyMatch is UNLOGGED on PostgreSQL: crash recovery empties it. Policies that were matched but have
+    no result left (and no match job waiting) are matched again."""
+    from .matching import queue_match
+    from .models import MatchJob, Policy, PolicyMatch
+
+    matched = Policy.objects.filter(status=Policy.Status.ACTIVE, matched_at__isnull=False)
+    if not matched.exists() or PolicyMatch.objects.exists() or MatchJob.objects.filter(
+            status__in=[MatchJob.Status.QUEUED, MatchJob.Status.RUNNING]).exists():
+        return False
+    queue_match(None)
+    return True
