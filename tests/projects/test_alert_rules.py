@@ -297,3 +297,11 @@ def test_evaluation_reads_a_fixed_number_of_queries(django_assert_max_num_querie
     with django_assert_max_num_queries(12):
         found = alerts.find_all(dt.date(2026, 4, 1))
     assert len([f for f in found if f.kind == "stage_overdue"]) == 15
+
+
+def test_alert_list_shows_the_values_the_condition_used(client, roles, xihu_enterprise):
+    make_project("330106", xihu_enterprise, planned_land_acquired=dt.date(2026, 3, 2))
+    alerts.run_checks(dt.date(2026, 3, 4), notify=False)
+    client.force_login(roles["county"])
+    html = client.get("/projects/alerts/").content.decode()
+    assert "判定依据：下一节点逾期自然日2天；下一节点逾期工作日2工作日" in html

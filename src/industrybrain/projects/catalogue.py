@@ -113,6 +113,16 @@ def display(code: str, value: Any) -> str:
     return str(value)
 
 
+def describe(subject: str, values: dict[str, Any]) -> str:
+    """The values a condition used, as "label value unit" for the alert list (audit)."""
+    features = CATALOGUES[subject].features if subject in CATALOGUES else {}
+    parts = []
+    for code, value in values.items():
+        f = features.get(code)
+        parts.append(f"{f.label}{display(code, value)}{f.unit}" if f else f"{code}={value}")
+    return "；".join(parts)
+
+
 @dataclass(frozen=True)
 class Subject:
     """One evaluated row: who it is (for the alert's key and links) and its features."""

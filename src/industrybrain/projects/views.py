@@ -260,13 +260,15 @@ def evidence_download(request, pk: int):
 @login_required
 def alert_list(request):
     status = request.GET.get("status", "open")
-    alerts = scope(request.user, ProjectAlert.objects.select_related("project", "region", "programme"))
+    alerts = scope(request.user, ProjectAlert.objects.select_related("project", "region", "programme", "rule"))
     if status in ("open", "closed"):
         alerts = alerts.filter(status=status)
     kind = request.GET.get("kind", "")
     if kind in ProjectAlert.Kind.values:
         alerts = alerts.filter(kind=kind)
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    for alert in page:
+        alert.values_text = catalogue.describe(alert.rule.subject if alert.rule else "project", alert.values)
     return render(request, "projects/alert_list.html", {
         "page": page, "status": status, "kind": kind, "kinds": ProjectAlert.Kind.choices,
         "can_raise": can_edit(request.user), "own_region": request.user.region_id})
