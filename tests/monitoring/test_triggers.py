@@ -243,3 +243,16 @@ def test_cli_runs_the_month_and_reports_invalid_rules(city_board):
     call_command("ib_monitoring", "run", "--period", "2023-10", stdout=out, stderr=err)
     assert "提示函触发 5 条（3 个地区）" in out.getvalue()  # the three defaults on the golden board
     assert "坏规则" in err.getvalue() and "rank_bottom" in err.getvalue()
+
+
+def test_api_lists_hits_with_condition_and_values_used(client, city_board, officers):
+    triggers.run_month(2023, 10)
+    client.force_login(officers["province"])
+    data = client.get("/api/monitoring/trigger-hits/", {"year": 2023, "month": 10, "region": "330400"}).json()
+    rows = data["results"] if isinstance(data, dict) else data
+    bottom = next(r for r in rows if r["condition"] == "rank_from_bottom <= 3 AND group_size > 3")
+    assert bottom["evidence"] == [{"period": "2023-10", "values": {"group_size": 4, "rank_from_bottom": 1}},
+                                  {"period": "2023-09", "values": {"group_size": 4, "rank_from_bottom": 1}}]
+    client.force_login(officers["city"])  # 杭州 does not see 嘉兴's hits
+    data = client.get("/api/monitoring/trigger-hits/", {"region": "330400"}).json()
+    assert (data["results"] if isinstance(data, dict) else data) == []

@@ -142,7 +142,7 @@ class HitSerializer(serializers.ModelSerializer):
     class Meta:
         model = TriggerHit
         fields = ["id", "year", "month", "region", "indicator", "rule", "rule_name", "peer_group", "value", "rank",
-                  "group_size", "months", "reason"]
+                  "group_size", "months", "reason", "condition", "evidence"]
 
 
 class HitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
