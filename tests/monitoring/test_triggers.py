@@ -256,3 +256,25 @@ def test_api_lists_hits_with_condition_and_values_used(client, city_board, offic
     client.force_login(officers["city"])  # 杭州 does not see 嘉兴's hits
     data = client.get("/api/monitoring/trigger-hits/", {"region": "330400"}).json()
     assert (data["results"] if isinstance(data, dict) else data) == []
+
+
+def test_mountain_counties_are_their_own_group(db):
+    """Three 山区26县 and two other counties of 杭州/温州 at 1–9月 and 1–10月; a rule for the mountain group only."""
+    from industrybrain.indicators.services import record_values
+
+    from .conftest import figure
+
+    values = {"330127": ("3.0", "3.5"), "330324": ("6.0", "6.2"), "330328": ("4.0", "4.1"),   # 山区26县
+              "330106": ("2.0", "2.0"), "330302": ("8.0", "8.0")}
+    record_values([figure("above_scale_value_added", code, 2023, m, v) for code, pair in values.items()
+                   for m, v in zip((9, 10), pair, strict=True)], source="测试")
+    from industrybrain.indicators.models import Indicator
+
+    board = build_board(Indicator.objects.get(code="above_scale_value_added"), 2023, 10, Level.COUNTY, ZJ)
+    chun_an = triggers.features(board, board.row("330127"), MonitoringConfig.get())
+    assert (chun_an["is_mountain_county"], chun_an["peer_group"], chun_an["rank"], chun_an["group_size"]) == (
+        True, "山区26县", 3, 3)
+    assert hits_of("is_mountain_county AND rank_from_bottom = 1", level=Level.COUNTY) == {"330127"}
+    # 西湖区 is last of its own tier, not of the mountain group
+    assert hits_of("NOT is_mountain_county AND rank_from_bottom = 1", level=Level.COUNTY) == {"330106"}
+    assert hits_of("peer_group = '山区26县' AND value < 4.5", level=Level.COUNTY) == {"330127", "330328"}
