@@ -136,12 +136,12 @@ def test_whole_base_decision_is_reproducible_after_the_data_change(three, django
         fact.save()
     snap = evaluation.snapshot
     snap.refresh_from_db()
-    assert snap.refresh_seq == 1 and snapshot.current(AS_OF) == snap  # still the current snapshot, refreshed
+    assert snap.refresh_seq >= 1 and snapshot.current(AS_OF) == snap  # still the current snapshot, refreshed
     result = EvaluationResult.objects.get(evaluation=evaluation, enterprise=good)
     assert ev.result_payload(result)["values"]["rd_ratio_last_year"] == 4.0 and result.outcome == "pass"
     assert ev.explain(spec, ev.result_rows(evaluation, [good.pk])[good.pk]) == before
     again = ev.evaluate_rule("innovative_sme", AS_OF, reuse_snapshot=True)
-    assert again.snapshot_id == snap.pk and again.snapshot_seq == 1
+    assert again.snapshot_id == snap.pk and again.snapshot_seq == snap.refresh_seq
     now = EvaluationResult.objects.get(evaluation=again, enterprise=good)
     assert now.outcome == "fail" and ev.result_payload(now)["values"]["rd_ratio_last_year"] == 0.0
     # a newer snapshot of the date replaces it as current, but the referenced one is kept (stale)

@@ -265,8 +265,51 @@ def _in_ids(col: exp.Expr, ids: list[int] | None) -> exp.Expr | None:
     return exp.In(this=col, expressions=[exp.Literal.number(int(i)) for i in ids])
 
 
-def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterable[int] | None = None) -> exp.Select:
-    """SELECT enterprise_id, region_code, <base columns> over the enterprise base for the bound date."""
+def attribute_pivot(codes: list[str], ids: list[int] | None = None, among: exp.Expr | None = None,
+                    latest: bool = False) -> exp.Select:
+    """enterprise_id, v_<code> …: each attribute's latest value recorded on or before the bound date (ties:
+    the later row), one row per enterprise (`ids` or the enterprises of the subquery `among` only). With
+    `latest` the whole history is read (no date) and `last_as_of`, the newest date recorded, is added."""
+    table = exp.to_table(_tables()["attr"])
+
+    def recorded(alias: str) -> exp.Expr:
+        return exp.LTE(this=column("as_of", alias), expression=_ph("as_of")) if not latest else exp.true()
+
+    # the latest value on or before the date: no later row for the same enterprise and code
+    newer = exp.select(exp.Literal.number(1)).from_(table.copy().as_("n")).where(
+        exp.EQ(this=column("enterprise_id", "n"), expression=column("enterprise_id", "r"))).where(
+        exp.EQ(this=column("code", "n"), expression=column("code", "r"))).where(recorded("n")).where(
+        exp.Or(this=exp.GT(this=column("as_of", "n"), expression=column("as_of", "r")),
+               expression=_p(exp.And(this=exp.EQ(this=column("as_of", "n"), expression=column("as_of", "r")),
+                                     expression=exp.GT(this=column("id", "n"), expression=column("id", "r"))))))
+    pivot = exp.select(column("enterprise_id", "r")).from_(table.copy().as_("r"))
+    if not latest:
+        pivot = pivot.where(recorded("r"))
+    pivot = pivot.where(exp.In(this=column("code", "r"), expressions=[exp.Literal.string(code) for code in codes])).where(
+        exp.Not(this=exp.Exists(this=newer)))
+    if ids is not None:
+        pivot = pivot.where(_in_ids(column("enterprise_id", "r"), ids))
+    if among is not None:
+        pivot = pivot.where(exp.In(this=column("enterprise_id", "r"), query=among))
+    if latest:
+        pivot = pivot.select(exp.alias_(exp.Max(this=column("as_of", "r")), "last_as_of"))
+    for code in codes:
+        attr = F.ATTRIBUTES[code]
+        pivoted: exp.Expr = {
+            "number": _dbl(column("value_number", "r")), "text": column("value_text", "r"),
+            "date": column("value_date", "r"),
+            "bool": exp.Case(ifs=[exp.If(this=column("value_bool", "r"), true=exp.Literal.number(1))],
+                             default=exp.Literal.number(0)),
+        }[attr.type.value]
+        when = exp.EQ(this=column("code", "r"), expression=exp.Literal.string(code))
+        pivot = pivot.select(exp.alias_(exp.Max(this=exp.Case(ifs=[exp.If(this=when, true=pivoted)])), f"v_{code}"))
+    return pivot.group_by(column("enterprise_id", "r"))
+
+
+def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterable[int] | None = None,
+               attr_current: str | None = None) -> exp.Select:
+    """SELECT enterprise_id, region_code, <base columns> over the enterprise base for the bound date.
+    `attr_current`: the current-attribute table to read (whole base only; see rules/attributes.py)."""
     t = _tables()
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     e = "e"
@@ -304,34 +347,21 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
     attr_cols = [col for col in columns if col.kind in ("attr", "attr_years")]
     if attr_cols:
         codes = sorted({col.field for col in attr_cols})
-        table = exp.to_table(t["attr"])
+        pivot = attribute_pivot(codes, ids)
+        if attr_current is not None and ids is None:
+            # the current-attribute table (rules/attributes.py) holds each enterprise's latest values; it is
+            # right for date D when none of the enterprise's values was recorded after D — the others (and
+            # only they) take the per-date pivot
+            def current(op) -> exp.Select:
+                return exp.select(column("enterprise_id", "a")).from_(exp.to_table(attr_current).as_("a")).where(
+                    op(this=column("last_as_of", "a"), expression=_ph("as_of")))
 
-        def recorded(alias: str) -> exp.Expr:
-            return exp.LTE(this=column("as_of", alias), expression=_ph("as_of"))
-
-        # the latest value on or before the date: no later row for the same enterprise and code
-        newer = exp.select(exp.Literal.number(1)).from_(table.copy().as_("n")).where(
-            exp.EQ(this=column("enterprise_id", "n"), expression=column("enterprise_id", "r"))).where(
-            exp.EQ(this=column("code", "n"), expression=column("code", "r"))).where(recorded("n")).where(
-            exp.Or(this=exp.GT(this=column("as_of", "n"), expression=column("as_of", "r")),
-                   expression=_p(exp.And(this=exp.EQ(this=column("as_of", "n"), expression=column("as_of", "r")),
-                                         expression=exp.GT(this=column("id", "n"), expression=column("id", "r"))))))
-        pivot = exp.select(column("enterprise_id", "r")).from_(table.copy().as_("r")).where(recorded("r")).where(
-            exp.In(this=column("code", "r"), expressions=[exp.Literal.string(code) for code in codes])).where(
-            exp.Not(this=exp.Exists(this=newer)))
-        if ids is not None:
-            pivot = pivot.where(_in_ids(column("enterprise_id", "r"), ids))
-        for code in codes:
-            attr = F.ATTRIBUTES[code]
-            pivoted: exp.Expr = {
-                "number": _dbl(column("value_number", "r")), "text": column("value_text", "r"),
-                "date": column("value_date", "r"),
-                "bool": exp.Case(ifs=[exp.If(this=column("value_bool", "r"), true=exp.Literal.number(1))],
-                                 default=exp.Literal.number(0)),
-            }[attr.type.value]
-            when = exp.EQ(this=column("code", "r"), expression=exp.Literal.string(code))
-            pivot = pivot.select(exp.alias_(exp.Max(this=exp.Case(ifs=[exp.If(this=when, true=pivoted)])), f"v_{code}"))
-        ctes.append(("attr", pivot.group_by(column("enterprise_id", "r"))))
+            fresh = current(exp.LTE).select(*[column(f"v_{code}", "a") for code in codes])
+            later = exp.Subquery(this=current(exp.GT))
+            pivot = attribute_pivot(codes, None, later)
+            ctes.append(("attr", exp.union(fresh, pivot, distinct=False)))  # type: ignore[arg-type]
+        else:
+            ctes.append(("attr", pivot))
         for col in attr_cols:
             raw: exp.Expr = column(f"v_{col.field}", "attr")
             if col.kind == "attr_years":
@@ -387,12 +417,13 @@ def _feature_layer(feature_codes: list[str], dialect: str | None = None) -> exp.
     return feat
 
 
-def feature_query(feature_codes: Iterable[str], dialect: str,
-                  enterprise_ids: Iterable[int] | None = None) -> tuple[exp.Select, list[str]]:
+def feature_query(feature_codes: Iterable[str], dialect: str, enterprise_ids: Iterable[int] | None = None,
+                  attr_current: str | None = None) -> tuple[exp.Select, list[str]]:
     """enterprise_id, region_code and the given features (f_<code>) for the bound date: what a feature
-    snapshot stores (`snapshot.build`). One statement; the same derivations as a rule's own feature layer."""
+    snapshot stores (`snapshot.build`). One statement; the same derivations as a rule's own feature layer.
+    `attr_current`: read attributes from the current-attribute table (whole base, rules/attributes.py)."""
     codes = sorted(feature_codes)
-    base = base_query(F.base_columns_for(set(codes)), dialect, enterprise_ids)
+    base = base_query(F.base_columns_for(set(codes)), dialect, enterprise_ids, attr_current)
     feat = _feature_layer(codes, dialect)
     cols = ["enterprise_id", "region_code", *[f"f_{c}" for c in codes]]
     final = exp.select(*[column(c, "feat") for c in cols]).from_("feat").with_("base", as_=base).with_("feat", as_=feat)

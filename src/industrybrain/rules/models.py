@@ -220,3 +220,21 @@ class EvaluationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation_id}/{self.enterprise_id} {self.outcome}"
+
+
+class AttributeTableState(models.Model):
+    """Bookkeeping of the current-attribute table (`rules/attributes.py`): one row. The table is in step
+    with `EnterpriseAttribute` while the count and the highest id it was last synchronised with match the
+    attribute table's (model-signal writes keep both in step; bulk writes are caught by the mismatch)."""
+
+    catalogue = models.CharField("属性目录校验和", max_length=64)
+    attr_count = models.BigIntegerField("属性行数", default=0)
+    attr_max_id = models.BigIntegerField("最大属性编号", default=0)
+    built_at = models.DateTimeField("重建时间", default=timezone.now)
+    duration_ms = models.PositiveIntegerField("重建耗时（毫秒）", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "当前属性表状态"
+
+    def __str__(self) -> str:
+        return f"当前属性表 {self.attr_count} 行"

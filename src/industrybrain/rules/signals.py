@@ -114,6 +114,19 @@ def _import_done(sender, instance, update_fields=None, **kwargs: Any) -> None:
     transaction.on_commit(run)
 
 
+def _attribute_saved(sender, instance, created: bool = False, raw: bool = False, **kwargs: Any) -> None:
+    from . import attributes
+
+    if not raw:
+        attributes.on_write(instance, created=created)
+
+
+def _attribute_deleted(sender, instance, **kwargs: Any) -> None:
+    from . import attributes
+
+    attributes.on_write(instance, deleted=True)
+
+
 def connect() -> None:
     from industrybrain.core.models import ImportJob
     from industrybrain.registry.models import Certification, Enterprise, YearlyFact
@@ -125,3 +138,6 @@ def connect() -> None:
         for model in (YearlyFact, Certification, EnterpriseAttribute):
             signal.connect(_related_changed, sender=model, dispatch_uid=f"ib_rules_{model.__name__}_{signal}")
     post_save.connect(_import_done, sender=ImportJob, dispatch_uid="ib_rules_import_done")
+    # the current-attribute table is maintained on every write, in the writer's transaction (not a hook)
+    post_save.connect(_attribute_saved, sender=EnterpriseAttribute, dispatch_uid="ib_rules_attr_current_save")
+    post_delete.connect(_attribute_deleted, sender=EnterpriseAttribute, dispatch_uid="ib_rules_attr_current_delete")

@@ -76,11 +76,11 @@ def _create_table(table: str) -> None:
 _SQL: dict[tuple, str] = {}  # feature query text per dialect and subset size (rendering costs ~0.5 s)
 
 
-def _feature_sql(dialect: str, ids: list[int] | None) -> str:
-    key = (dialect, None if ids is None else (len(ids) if len(ids) <= ID_PLACEHOLDERS else tuple(ids)))
+def _feature_sql(dialect: str, ids: list[int] | None, attr_current: str | None = None) -> str:
+    key = (dialect, None if ids is None else (len(ids) if len(ids) <= ID_PLACEHOLDERS else tuple(ids)), attr_current)
     sql = _SQL.get(key)
     if sql is None:
-        tree, cols = feature_query(feature_codes(), dialect, ids)
+        tree, cols = feature_query(feature_codes(), dialect, ids, attr_current if ids is None else None)
         sql = f"({', '.join(_qn(c) for c in cols)}) {render(tree, dialect)}"
         if len(_SQL) > 64:
             _SQL.clear()
@@ -88,13 +88,13 @@ def _feature_sql(dialect: str, ids: list[int] | None) -> str:
     return sql
 
 
-def _insert(table: str, as_of, enterprise_ids: list[int] | None = None) -> int:
+def _insert(table: str, as_of, enterprise_ids: list[int] | None = None, attr_current: str | None = None) -> int:
     dialect = _dialect()
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     params = params_for(as_of)
     if ids is not None and len(ids) <= ID_PLACEHOLDERS:
         params.update({f"e{i}": eid for i, eid in enumerate(ids)})
-    sql = f"INSERT INTO {_qn(table)} {_feature_sql(dialect, ids)}"  # noqa: S608
+    sql = f"INSERT INTO {_qn(table)} {_feature_sql(dialect, ids, attr_current)}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -112,11 +112,14 @@ def build(as_of) -> FeatureSnapshot:
     """Materialise every feature of every enterprise for `as_of` (one INSERT … SELECT)."""
     started = time.perf_counter()
     tune_sqlite()
+    from . import attributes
+
     with transaction.atomic():
+        current = attributes.ensure()  # the latest attribute values, pivoted and maintained on write
         snap = FeatureSnapshot.objects.create(as_of=as_of, catalogue=catalogue_checksum(),
                                               feature_count=len(F.FEATURES))
         _create_table(snap.table)
-        count = _insert(snap.table, as_of)
+        count = _insert(snap.table, as_of, attr_current=current)
         if _dialect() == "postgres":
             with connection.cursor() as cursor:
                 cursor.execute(f"CREATE INDEX {_qn(snap.table + '_region')} ON {_qn(snap.table)} (region_code)")
