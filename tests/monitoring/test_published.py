@@ -132,3 +132,20 @@ def test_pages_in_english(client, city_board, officers):
     assert "New trigger rule" in html and "Available fields" in html and "Preview period" in html
     html = client.get("/monitoring/?indicator=above_scale_value_added&level=city").content.decode()
     assert "Higher is better for this indicator" in html
+
+
+def test_cli_prints_the_published_board(city_board, officers):
+    from django.core.management import call_command
+
+    args = ["ib_rankings", "--indicator", "above_scale_value_added", "--period", "2023-10", "--level", "city"]
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    assert "未发布，按当前数据" in out.getvalue()
+    published.publish(build_board(city_board, 2023, 10, Level.CITY, "330000"), officers["province"])
+    record_values([figure("above_scale_value_added", "330400", 2023, 10, "6.5")], source="修订")
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    assert "发布第1版，当前数据已有变化" in out.getvalue() and "4\t嘉兴市\t4.0\t—\t红" in out.getvalue()
+    out = io.StringIO()
+    call_command(*args, "--current", stdout=out)
+    assert "1\t嘉兴市\t6.5" in out.getvalue()
