@@ -131,11 +131,17 @@ def main() -> None:
         near = sum(r["near_miss"] for r in results)
         stored = PolicyMatch.objects.filter(policy__in=policies).count()
         ids = list(Enterprise.objects.filter(above_scale=True).order_by("pk").values_list("pk", flat=True)[:50])
+        def outcomes() -> set:
+            return set(PolicyMatch.objects.filter(policy__in=policies, enterprise_id__in=ids)
+                       .values_list("policy_id", "enterprise_id", "outcome", "amount"))
+
+        bulk = outcomes()  # the set-based rows of these 50 enterprises, checked against the Python path below
         rematch = []
         for eid in ids:
             t = time.perf_counter()
             matching.rematch_enterprise(eid, as_of, notify=False)
             rematch.append((time.perf_counter() - t) * 1000)
+        disagree = len(bulk ^ outcomes())
         t = time.perf_counter()
         sim = simulation.simulate("rd_ratio_last_year >= 3 AND revenue_last_year >= 2000",
                                   "rd_expense_last_year * 0.1", budget=None, as_of=as_of)
@@ -148,7 +154,8 @@ def main() -> None:
                f"SELECT {statements_s:.0f} s ({workers} at a time, median {statistics.median(times):.2f} s/policy; "
                f"{qualified:,} qualified + "
                f"{near:,} near misses = {stored:,} rows stored); rematch one enterprise median "
-               f"{statistics.median(rematch):.0f} ms (max {max(rematch):.0f}, {len(rematch)} enterprises); simulate one "
+               f"{statistics.median(rematch):.0f} ms (max {max(rematch):.0f}, {len(rematch)} enterprises; set-based and "
+               f"per-enterprise results {'agree' if not disagree else f'DISAGREE on {disagree} rows'}); simulate one "
                f"draft {sim_s:.1f} s ({sim.qualified:,} qualify, {sim.near_miss:,} near misses)")
     print(figures)
     if not args.no_record:
