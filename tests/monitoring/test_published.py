@@ -149,3 +149,28 @@ def test_cli_prints_the_published_board(city_board, officers):
     out = io.StringIO()
     call_command(*args, "--current", stdout=out)
     assert "1\t嘉兴市\t6.5" in out.getvalue()
+
+
+def test_admin_pages(client, city_board, officers):
+    from industrybrain.core.models import Role
+    from industrybrain.monitoring.models import TriggerRule
+    from tests import factories
+
+    snapshot = published.publish(build_board(city_board, 2023, 10, Level.CITY, "330000"), officers["province"])
+    admin = factories.user("root", Role.ADMINISTRATOR)
+    admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    rule = TriggerRule.objects.first()
+    assert client.get(f"/admin/monitoring/triggerrule/{rule.pk}/change/").status_code == 200
+    bad = client.post(f"/admin/monitoring/triggerrule/{rule.pk}/change/", {
+        "name": rule.name, "condition": "rank_from_bottom <=", "consecutive": 2, "level": "", "active": "on"})
+    assert bad.status_code == 200 and "第 1 行" in bad.content.decode()  # the admin validates the condition too
+    assert client.get(f"/admin/monitoring/publishedboard/{snapshot.pk}/change/").status_code == 200
+    for name in ("monitoringconfig", "triggerrule", "triggerhit", "publishedboard", "warningletter", "regionplan",
+                 "electricityalert"):
+        assert client.get(f"/admin/monitoring/{name}/").status_code == 200, name
+    assert client.get("/admin/monitoring/triggerrule/add/").status_code == 200
+    assert client.get("/admin/monitoring/publishedboard/add/").status_code == 403  # a record, never written here
+    client.force_login(officers["province"])  # the admin is for the administrator role only
+    assert client.get("/admin/monitoring/triggerrule/").status_code == 302
