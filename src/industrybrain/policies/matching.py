@@ -140,20 +140,35 @@ def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = 
 
 def hydrate(matches: Iterable[PolicyMatch]) -> list[PolicyMatch]:
     """Fill in the reasons and values of rows the set-based match stored without them (evaluated again for
-    those enterprises on the row's date: the data they were matched on, since a data change rematches)."""
+    those enterprises on the row's date: the data they were matched on, since a data change rematches).
+    Few enterprises (我的政策): one read per enterprise, every policy in Python; few policies (a page of
+    qualifiers): one statement per policy over those enterprises."""
     rows = list(matches)
-    todo: dict[tuple[int, dt.date], list[PolicyMatch]] = {}
-    for m in rows:
-        if not m.reasons:
-            todo.setdefault((m.policy_id, m.as_of), []).append(m)
-    for (_policy_id, as_of), group in todo.items():
-        prule = E.build(group[0].policy)
-        found = {r["enterprise_id"]: r for r in E.run(prule, as_of, [m.enterprise_id for m in group],
-                                                      candidates_only=False)}
-        for m in group:
-            row = found.get(m.enterprise_id)
-            if row is not None:
-                m.reasons, m.values = E.reasons(prule, row), E.values_of(prule, row)
+    todo = [m for m in rows if not m.reasons]
+    if not todo:
+        return rows
+    by_enterprise: dict[tuple[int, dt.date], list[PolicyMatch]] = {}
+    by_policy: dict[tuple[int, dt.date], list[PolicyMatch]] = {}
+    for m in todo:
+        by_enterprise.setdefault((m.enterprise_id, m.as_of), []).append(m)
+        by_policy.setdefault((m.policy_id, m.as_of), []).append(m)
+
+    def fill(m: PolicyMatch, prule: E.PolicyRule, row: dict | None) -> None:
+        if row:
+            m.reasons, m.values = E.reasons(prule, row), E.values_of(prule, row)
+
+    if len(by_enterprise) <= len(by_policy):
+        for (enterprise_id, as_of), group in by_enterprise.items():
+            prules = [E.build(m.policy) for m in group]
+            for m, prule, row in zip(group, prules, E.evaluate_python(prules, enterprise_id, as_of), strict=True):
+                fill(m, prule, row)
+    else:
+        for (_policy_id, as_of), group in by_policy.items():
+            prule = E.build(group[0].policy)
+            found = {r["enterprise_id"]: r for r in E.run(prule, as_of, [m.enterprise_id for m in group],
+                                                          candidates_only=False)}
+            for m in group:
+                fill(m, prule, found.get(m.enterprise_id))
     return rows
 
 
