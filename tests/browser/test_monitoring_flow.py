@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CITIES = {"330100": ("4.0", "6.0"), "330200": ("6.0", "5.0"), "330300": ("5.5", "5.0"), "330400": ("3.0", "4.0"),
           "330500": ("7.1", "7.3"), "330600": ("6.2", "6.0"), "330700": ("5.8", "6.4"), "330800": ("8.0", "7.9"),
           "330900": ("5.1", "5.6"), "331000": ("5.2", "5.4"), "331100": ("6.6", "6.8")}
+COUNTIES = {"330127": "3.5", "330324": "6.2", "330328": "4.1", "330106": "2.0", "330302": "8.0", "330110": "6.6"}
 INVESTMENT = {"330000": ("8.8", "9.1"), "330100": ("10.2", "11.0"), "330400": ("4.1", "3.2"), "330200": ("9.5", "9.9")}
 
 
@@ -36,6 +37,8 @@ def monitoring_data(reference_data):
         for month, value in ((9, sep), (10, oct_)):
             figures.append(Figure(indicator_id=va.pk, region_id=code, year=2023, month=month,
                                   ytd_yoy_pct=Decimal(value)))
+    figures += [Figure(indicator_id=va.pk, region_id=code, year=2023, month=10, ytd_yoy_pct=Decimal(v))
+                for code, v in COUNTIES.items()]
     for code, (sep, oct_) in INVESTMENT.items():
         for month, value in ((9, sep), (10, oct_)):
             figures.append(Figure(indicator_id=inv.pk, region_id=code, year=2023, month=month,
@@ -82,6 +85,15 @@ def test_ranking_board_pick_rank_publish_export(monitoring_data, page, live_serv
     with page.expect_download() as download:
         page.click("[data-testid=board-docx]")
     assert download.value.suggested_filename.endswith(".docx")
+    # counties: the 山区26县 ranked on their own, after the size tiers
+    page.locator("[data-testid=board-form] select[name=level]").select_option("county")
+    page.locator("[data-testid=board-form] button.btn-primary").click()
+    page.wait_for_selector("tr[data-region='330127']")
+    headings = page.locator("h2.h6").all_inner_texts()
+    assert headings[-1] == "山区26县" and len(headings) >= 2
+    assert page.locator("tr[data-region='330127'] td").first.inner_text() == "3"   # last of 3 mountain counties
+    assert page.locator("tr[data-region='330106'] td").first.inner_text() == "3"   # last of its tier (3 counties)
+    shot(page, "monitoring-board-county")
 
 
 def _move(page, target: str, **fields):

@@ -155,3 +155,11 @@ def test_api_rankings(client, city_board, officers, level):
         first = data["rows"][0]
         assert (first["region"], first["rank"], first["rank_change"], first["status"]) == ("330100", 1, 2, "yellow")
         assert first["detail_visible"] is False
+
+
+def test_size_tier_labels_show_the_thresholds_without_trailing_zeros(db):
+    config = MonitoringConfig.get()
+    config.refresh_from_db()  # DecimalField values as stored: Decimal("1000.00"), Decimal("500.00")
+    assert rankings.size_tier(Decimal("1200"), config) == "第一档（≥1000亿元）"
+    assert rankings.size_tier(Decimal("500"), config) == "第二档（500–1000亿元）"
+    assert rankings.size_tier(None, config) == "第三档（<500亿元）"

@@ -104,6 +104,11 @@ class Board:
             out.setdefault(row.group, []).append(row)
         return list(out.items())
 
+    def sections(self) -> list[tuple[str, list[BoardRow], list[BoardRow]]]:
+        """Per peer group: the rows with a figure, and the regions without one (listed once, by name)."""
+        return [(group, [r for r in rows if r.value is not None], [r for r in rows if r.value is None])
+                for group, rows in self.groups()]
+
     def row(self, code: str) -> BoardRow | None:
         return next((r for r in self.rows if r.region.code == code), None)
 
@@ -144,13 +149,19 @@ def traffic_light(meets_average: bool | None, meets_target: bool | None) -> str:
     return YELLOW
 
 
+def _yi(value: Decimal) -> str:
+    """1000.00 → "1000", 612.50 → "612.5" (a Decimal field's two places are not part of the label)."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def size_tier(output_yi: Decimal | None, config: MonitoringConfig) -> str:
     value = output_yi or Decimal(0)
+    high, low = _yi(config.tier_high_yi), _yi(config.tier_low_yi)
     if value >= config.tier_high_yi:
-        return f"第一档（≥{config.tier_high_yi:g}亿元）"
+        return f"第一档（≥{high}亿元）"
     if value >= config.tier_low_yi:
-        return f"第二档（{config.tier_low_yi:g}–{config.tier_high_yi:g}亿元）"
-    return f"第三档（<{config.tier_low_yi:g}亿元）"
+        return f"第二档（{low}–{high}亿元）"
+    return f"第三档（<{low}亿元）"
 
 
 def headline(indicator: Indicator, value: IndicatorValue | None) -> Decimal | None:
