@@ -278,3 +278,12 @@ def test_mountain_counties_are_their_own_group(db):
     # 西湖区 is last of its own tier, not of the mountain group
     assert hits_of("NOT is_mountain_county AND rank_from_bottom = 1", level=Level.COUNTY) == {"330106"}
     assert hits_of("peer_group = '山区26县' AND value < 4.5", level=Level.COUNTY) == {"330127", "330328"}
+
+
+def test_preview_defaults_to_this_months_release(client, city_board, officers):
+    client.force_login(officers["province"])
+    html = client.get("/monitoring/triggers/rules/new/").content.decode()
+    assert 'id="preview-period" name="period" value="2023-10"' in html
+    html = client.post("/monitoring/triggers/rules/new/", {
+        "action": "preview", "name": "x", "condition": "NOT meets_average", "consecutive": 2}).content.decode()
+    assert "2023-10：" in html and 'data-region="330400"' in html

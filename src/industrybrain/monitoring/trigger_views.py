@@ -119,8 +119,9 @@ def rule_xlsx(request):
 
 
 def _preview_period(request) -> tuple[int, int] | None:
-    return parse_period(request.POST.get("period", "") or request.GET.get("period", "")) or letters.last_period() \
-        or _latest(request)
+    """The chosen period, else this month: the province's latest release (else the last run's period)."""
+    return (parse_period(request.POST.get("period", "") or request.GET.get("period", "")) or _latest(request)
+            or letters.last_period())
 
 
 def _latest(request) -> tuple[int, int] | None:
