@@ -160,6 +160,19 @@ def test_cockpit_blocks_links_and_map(monitoring_data, page, live_server, login,
         assert page.locator(f"[data-testid={testid}]").count() == 1, testid
     assert "越高越好" in page.locator("[data-testid=map-legend]").inner_text()
     shot(page, "monitoring-cockpit")
+    # a click on 杭州's point opens its bulletin (the map's points link to the detail)
+    x, y = page.evaluate("""() => {
+        const el = document.querySelector('[data-testid=cockpit-map]');
+        const chart = echarts.getInstanceByDom(el);
+        const point = chart.getOption().series[0].data.find(p => p.code === '330100');
+        const [px, py] = chart.convertToPixel({seriesIndex: 0}, point.value.slice(0, 2));
+        const box = el.getBoundingClientRect();
+        return [box.left + px, box.top + py];
+    }""")
+    page.mouse.click(x, y)
+    page.wait_for_url("**/monitoring/bulletin/?region=330100*")
+    page.go_back()
+    page.wait_for_selector("[data-testid=cockpit-map][data-drawn]")
     page.locator("[data-testid=headline-cards] a.card").first.click()
     page.wait_for_selector("[data-testid=board-table]")
     page.go_back()

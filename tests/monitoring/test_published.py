@@ -28,6 +28,9 @@ def test_publish_stores_rows_and_survives_revisions(city_board, officers):
     board = build_board(city_board, 2023, 10, Level.CITY, "330000")
     snapshot = published.publish(board, officers["province"], "10月晾晒")
     assert snapshot.version == 1 and snapshot.published_by == officers["province"]
+    from auditlog.models import LogEntry
+
+    assert LogEntry.objects.get_for_object(snapshot).filter(action=LogEntry.Action.CREATE).exists()  # audited
     assert PublishedBoardRow.objects.filter(board=snapshot).count() == len(board.rows)
     jx = PublishedBoardRow.objects.get(board=snapshot, region_id="330400")
     assert (jx.value, jx.rank, jx.group_size, jx.status, jx.meets_average) == (Decimal("4.0"), 4, 4, "red", False)

@@ -12,5 +12,6 @@ class MonitoringConfig(AppConfig):
 
         from . import models
 
-        for model in (models.MonitoringConfig, models.TriggerRule, models.WarningLetter, models.RegionPlan):
+        for model in (models.MonitoringConfig, models.TriggerRule, models.WarningLetter, models.RegionPlan,
+                      models.PublishedBoard):
             auditlog.register(model)
