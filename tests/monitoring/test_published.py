@@ -177,3 +177,13 @@ def test_admin_pages(client, city_board, officers):
     assert client.get("/admin/monitoring/publishedboard/add/").status_code == 403  # a record, never written here
     client.force_login(officers["province"])  # the admin is for the administrator role only
     assert client.get("/admin/monitoring/triggerrule/").status_code == 302
+
+
+def test_publish_needs_indicator_period_and_level(client, city_board, officers):
+    client.force_login(officers["province"])
+    for data in ({"indicator": "above_scale_value_added", "period": "2023-10"},
+                 {"indicator": "above_scale_value_added", "level": "city"},
+                 {"period": "2023-10", "level": "city"},
+                 {"indicator": "above_scale_value_added", "period": "2023-07", "level": "city"}):  # no figures
+        assert client.post("/monitoring/board/publish/", data).status_code == 302
+    assert not PublishedBoard.objects.exists()

@@ -138,6 +138,10 @@ def board_publish(request):
     government_only(request)
     if not can_publish(request.user):
         raise Http404(_("未找到该记录或无权查看"))
+    if not request.POST.get("indicator") or parse_period(request.POST.get("period", "")) is None \
+            or request.POST.get("level") not in Level.values:
+        messages.error(request, _("请指定要发布的指标、期别和层级"))
+        return redirect("monitoring:board")
     current, _i, _p = _board_from_request(request, request.POST)  # the same parameters as the page
     if current is None or not any(r.value is not None for r in current.rows):
         messages.error(request, _("该期没有可发布的数据"))
