@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from industrybrain.core.models import Department, ImportJob, Region
 from industrybrain.cultivation.models import TierRun
-from industrybrain.monitoring.models import WarningLetter
+from industrybrain.monitoring.models import TriggerRule, WarningLetter
 from industrybrain.policies.models import Case, CaseState
 from industrybrain.projects.models import ProjectAlert, ProjectStageEvidence
 from tests import factories
@@ -56,7 +56,8 @@ def object_urls():
 ROUTE_KINDS = [("projects/evidence/", "evidence"), ("projects/alerts/", "project_alert"), ("projects/", "project"), ("enterprises/", "enterprise"),
                ("imports/", "import_job"), ("policies/cases/", "case"), ("policies/", "policy"),
                ("cultivation/runs/", "tier_run"), ("cultivation/enterprises/", "enterprise"),
-               ("monitoring/letters/", "warning_letter"), ("monitoring/plans/", "region")]
+               ("monitoring/triggers/rules/", "trigger_rule"), ("monitoring/letters/", "warning_letter"),
+               ("monitoring/plans/", "region")]
 
 
 @pytest.fixture
@@ -80,9 +81,10 @@ def foreign(db, roles):
         kind=ProjectAlert.Kind.values[0], project=project, region_id="310115", key="foreign-alert",
         message=FOREIGN_PROJECT + "逾期", first_detected_on=dt.date(2026, 6, 1), last_detected_on=dt.date(2026, 6, 1))
     letter = WarningLetter.objects.create(number="经信提示〔2023〕99号", region_id="310115", year=2023, month=10)
+    trigger_rule = TriggerRule.objects.create(name=FOREIGN_POLICY + "触发规则", condition="TRUE", province_id="310000")
     return {"enterprise": enterprise, "project": project, "evidence": evidence, "import_job": job,
             "policy": policy, "case": case, "tier_run": run, "warning_letter": letter, "project_alert": project_alert,
-            "region": Region.objects.get(code="310115")}
+            "trigger_rule": trigger_rule, "region": Region.objects.get(code="310115")}
 
 
 def concrete(route: str, objects) -> str:
@@ -151,9 +153,10 @@ LIST_PAGES = ["/", "/enterprises/", "/enterprises/?q=浦东", "/projects/", "/pr
               "/cultivation/", "/cultivation/pool/", "/cultivation/certifications/",
               "/cultivation/certifications/expiring/", "/cultivation/runs/", "/monitoring/bulletin/",
               "/monitoring/", "/monitoring/board/", "/monitoring/letters/", "/monitoring/electricity/",
-              "/monitoring/triggers/"]
+              "/monitoring/triggers/", "/monitoring/triggers/rules/", "/projects/crosscheck/",
+              "/projects/alert-rules/"]
 EXPORTS = ["/enterprises/export/", "/projects/export/", "/cultivation/pool/export/",
-           "/cultivation/certifications/export/"]
+           "/cultivation/certifications/export/", "/monitoring/triggers/rules/xlsx/", "/projects/crosscheck/export/"]
 
 
 def xlsx_text(content: bytes) -> str:
