@@ -147,3 +147,18 @@ def test_parallel_preview_over_snapshot_slices_adds_up(monkeypatch):
         assert sum(r["total"] for r in single) == 8
     finally:
         snapshot.drop(snap)
+
+
+@pytest.mark.parametrize("code", ["innovative_sme", "srdi_sme", "little_giant", "single_champion"])
+def test_preview_short_cut_gives_the_counts_of_the_full_rule(enterprises, code):
+    """The preview counts rows whose top-level criterion is FALSE without computing the score: the counts
+    must equal those of the full statement, region by region (fail, pass and unknown rows mixed)."""
+    spec = ev.version_for(code, AS_OF).spec()
+    snap = snapshot.build(AS_OF)
+    want: dict[str, list[int]] = {}
+    for row in ev.run(spec, AS_OF, snapshot=snap):
+        agg = want.setdefault(row["region_code"], [0, 0, 0, 0])
+        agg[0 if row["outcome"] is True else 1 if row["outcome"] is False else 2] += 1
+        agg[3] += 1
+    got = {r["region_code"]: [r["passed"], r["failed"], r["unknown"], r["total"]] for r in ev.preview(spec, AS_OF, snap)}
+    assert got == want and sum(v[3] for v in got.values()) == len(enterprises)

@@ -651,6 +651,14 @@ def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source
         return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))],
                                      default=exp.Literal.number(0)))
 
+    alive = _alive(spec, dialect, "s") if source is not None else None
+    if alive is not None and with_ is not None:
+        # short cut with the same counts: a row with one of the pass expression's top-level criteria FALSE
+        # fails whatever the rest (Kleene: FALSE AND x = FALSE), so only the other rows go through the
+        # indicators and the score; the decided rows are counted from the snapshot directly
+        for cte in with_.expressions:
+            if cte.alias == "feat":
+                cte.set("this", cte.this.where(alive.copy()))
     agg = exp.select(
         column("region_code", "r"),
         exp.alias_(count_when(exp.EQ(this=outcome, expression=exp.true())), "passed"),
@@ -659,11 +667,36 @@ def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source
         exp.alias_(exp.Count(this=exp.Star()), "total"),
     ).from_(exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("r")))).group_by(
         column("region_code", "r"))
+    if alive is not None and with_ is not None and source is not None:
+        dead = exp.select(column("region_code", "s"), exp.Literal.number(0), exp.Count(this=exp.Star()),
+                          exp.Literal.number(0), exp.Count(this=exp.Star())).from_(
+            exp.to_table(source).as_("s")).where(exp.Not(this=_p(alive)))
+        if id_range:
+            dead = dead.where(exp.GTE(this=column("enterprise_id", "s"), expression=_ph("lo"))).where(
+                exp.LT(this=column("enterprise_id", "s"), expression=_ph("hi")))
+        dead = dead.group_by(column("region_code", "s"))
+        both = exp.union(agg, dead, distinct=False)
+        u = "u"
+        agg = exp.select(column("region_code", u), *[exp.alias_(exp.Sum(this=column(c, u)), c) for c in cols[1:]]).from_(
+            exp.Subquery(this=both, alias=exp.TableAlias(this=exp.to_identifier(u)))).group_by(column("region_code", u))
     agg.set("with_" if "with_" in agg.args or with_ is not None else "with", with_)
     sql = render(agg, dialect)
     if spec.checksum:
         _CACHE[key] = (sql, cols)
     return Statement(sql, params_for(as_of), cols)
+
+
+def _alive(spec: RuleSpec, dialect: str, alias: str) -> exp.Expr | None:
+    """TRUE unless one of the pass expression's top-level criteria (`pass_units` that are criteria) is
+    FALSE, over the snapshot's feature columns; None when the rule has no such criterion."""
+    by_id = {c.id: c for c in spec.criteria if not c.manual and c.expr is not None}
+    parts: list[exp.Expr] = []
+    for uid, _tree in pass_units(spec):
+        cr = by_id.get(uid)
+        if cr is not None and cr.expr is not None:
+            cond = compile_tree(cr.expr.tree, lambda n: column(f"f_{n}", alias), dialect)
+            parts.append(exp.Coalesce(this=cond, expressions=[exp.true()]))
+    return _fold(parts, exp.And, exp.true()) if parts else None
 
 
 def transpile_check(sql: str, dialect: str) -> None:
