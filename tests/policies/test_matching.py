@@ -186,3 +186,29 @@ def test_worker_start_rematches_everything_when_the_match_table_was_emptied(poli
         message = tasks.recover_stale()
     assert "已排队全量重新匹配" in message
     assert PolicyMatch.objects.filter(outcome=MatchOutcome.QUALIFIED).count() == 1
+
+
+def test_batched_pass_agrees_with_one_statement_per_policy(policy_factory, firm_factory):
+    firms = [firm_factory(revenue=rev, rd=rd, region=region) for rev, rd, region in [
+        ("5000", "400", "330106"), ("5000", "100", "330203"), ("1000", "50", "330106"), ("40000", "2000", "330106"),
+        ("3000", None, "330106"), ("2500", "90", "310115")]]
+    assert firms
+    policies = [
+        policy_factory(),
+        policy_factory(eligibility="revenue_last_year >= 2000 OR rd_ratio_last_year >= 5", amount_formula="",
+                       cap_per_enterprise=None),
+        policy_factory(eligibility="size_class_last_year IN ('small', 'micro') AND rd_ratio_last_year >= 2 AND "
+                                   "revenue_last_year < 10000", amount_formula="revenue_last_year * 0.001",
+                       region_id="330100"),
+        policy_factory(eligibility="rd_expense_last_year > 60", amount_formula="rd_expense_last_year * 0.123",
+                       cap_per_enterprise=None),
+    ]
+
+    def rows():
+        return set(PolicyMatch.objects.values_list("policy_id", "enterprise_id", "outcome", "amount"))
+
+    matching.match_all(AS_OF, policies, notify=False)
+    batched = rows()
+    for policy in policies:
+        matching.match_policy(policy, AS_OF, notify=False)
+    assert rows() == batched and len(batched) >= 8

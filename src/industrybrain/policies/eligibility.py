@@ -472,6 +472,60 @@ def bulk_select(prule: PolicyRule, as_of: dt.date, source: str, region_codes: It
     return render(tree, dialect), params
 
 
+def _amount_sql(raw: str, cap: Decimal | None, dialect: str) -> str:
+    """Clamp to [0, cap] and round half-up to 0.01 (NULL stays NULL), as `clamp_amount` does in Python."""
+    least, greatest = ("LEAST", "GREATEST") if dialect == "postgres" else ("MIN", "MAX")
+    value = raw if cap is None else f"{least}({float(cap)!r}, {raw})"
+    value = f"{greatest}(0, {value})"
+    if dialect == "postgres":
+        value = f"CAST({value} AS numeric)"
+    return f"CASE WHEN {raw} IS NULL THEN NULL ELSE ROUND({value}, 2) END"
+
+
+def batch_insert(batch: list[tuple[int, PolicyRule, Iterable[str] | None]], as_of: dt.date, source: str,
+                 table: str, columns: str) -> tuple[str, dict]:
+    """ONE statement matching a batch of policies: a single pass over the feature snapshot computes every
+    condition and amount of every policy of the batch (the engine's `rule_query` with them as extra output
+    columns — the public hook, same compiler, same three-valued logic), then one INSERT … SELECT per batch
+    writes each policy's qualified and near-miss rows (a UNION ALL over the materialised pass).
+
+    `batch` = [(policy id, rule, region codes or None)]; `columns` = the match table's quoted column list
+    (policy, enterprise, outcome, amount, reasons, values, rule_version, as_of, matched_at); the parameters
+    %(ib_version_<i>)s, %(ib_as_of)s and %(ib_now)s are returned with the rule's."""
+    dialect = dialect_for(connection.vendor)
+    params = params_for(as_of)
+    extra: dict[str, Expression | str] = {}
+    for i, (_pid, prule, _codes) in enumerate(batch):
+        for j, cond in enumerate(prule.conditions):
+            extra[f"b{i}_c{j}"] = cond.text
+        if prule.formula is not None:
+            extra[f"b{i}_a"] = prule.formula
+    tree, _cols = rule_query(batch[0][1].spec, dialect, None, source, extra=extra)
+    inner = render(tree, dialect)
+    json_list, json_dict = ("'[]'::jsonb", "'{}'::jsonb") if dialect == "postgres" else ("'[]'", "'{}'")
+    true = "TRUE" if dialect == "postgres" else "1"
+    branches = []
+    for i, (pid, prule, codes) in enumerate(batch):
+        conds = [f"b.b{i}_c{j}" for j in range(len(prule.conditions))]
+        outcome = "(" + " AND ".join(conds) + ")"
+        keep = f"{outcome} = {true}"
+        if len(conds) >= 2:
+            falses = " + ".join(f"CASE WHEN NOT ({c}) THEN 1 ELSE 0 END" for c in conds)
+            unknowns = " + ".join(f"CASE WHEN {c} IS NULL THEN 1 ELSE 0 END" for c in conds)
+            keep = f"({keep} OR (({falses}) = 1 AND ({unknowns}) = 0))"
+        if codes is not None:
+            keep += " AND b.region_code IN (" + ", ".join("'" + str(c).replace("'", "''") + "'" for c in sorted(set(codes))) + ")"
+        amount = (f"CASE WHEN {outcome} = {true} THEN {_amount_sql(f'b.b{i}_a', prule.cap, dialect)} END"
+                  if prule.formula is not None else "NULL")
+        params[f"ib_version_{i}"] = 0  # filled by the caller
+        code = f"CASE WHEN {outcome} = {true} THEN 'qualified' ELSE 'near_miss' END"
+        values = f"{amount}, {json_list}, {json_dict}, %(ib_version_{i})s, %(ib_as_of)s, %(ib_now)s"
+        branches.append(f"SELECT {int(pid)}, b.enterprise_id, {code}, {values} FROM b WHERE {keep}")  # noqa: S608
+    sql = (f"INSERT INTO {table} ({columns}) WITH b AS MATERIALIZED ({inner}) "  # noqa: S608
+           + " UNION ALL ".join(branches))
+    return sql, params
+
+
 def _types(prule: PolicyRule) -> dict[str, Type]:
     types: dict[str, Type] = {f"f_{code}": F.FEATURES[code].type for code in prule.features}
     types.update({f"c_{c.id}": Type.BOOL for c in prule.conditions})
