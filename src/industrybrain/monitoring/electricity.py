@@ -46,14 +46,14 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, FloatField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from industrybrain.core import calendar as work_calendar
 from industrybrain.core.models import Region
 from industrybrain.indicators.models import Basis, Indicator, IndicatorValue
-from industrybrain.registry.models import DailyElectricity, MonthlyFact
+from industrybrain.registry.models import DailyElectricity, Enterprise, MonthlyFact
 
 from .models import ElectricityAlert, MonitoringConfig
 
@@ -83,39 +83,60 @@ def daily_period(year: int, month: int) -> tuple[dt.date, dt.date] | None:
     return (first, latest) if latest else None
 
 
-def daily_stats(first: dt.date, last: dt.date, with_keys: bool = False) -> pl.DataFrame:
+SCOPED_IDS_MAX = 5000  # a scope up to this many enterprises is read by enterprise (index seeks), a larger one by day
+
+
+def _fetch(qs: QuerySet, schema: dict[str, Any]) -> pl.DataFrame:
+    """Run a values_list queryset on the cursor straight into polars (no per-row model conversion)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def daily_stats(first: dt.date, last: dt.date, enterprises: Sequence[int] | None = None) -> pl.DataFrame:
     """Per enterprise over [first, last]: total, readings, working-day sum and working-day readings (one
-    grouped query on the (day, enterprise, electricity) index), plus working-day average where enough."""
+    grouped query over the day range — the (day, enterprise, electricity) index covers it — or, for a small
+    scope, over the given enterprises), plus the working-day average where the readings are enough."""
     days = working_days(first, last)
     need = required_days(len(days))
     on_working = Q(day__in=days)
-    keys = ["enterprise_id", "enterprise__region_id", "enterprise__industry_id"] if with_keys else ["enterprise_id"]
-    rows = (DailyElectricity.objects.filter(day__range=(first, last)).values(*keys).order_by()
-            .annotate(total=Cast(Sum("electricity"), FloatField()), n=Count("pk"),
-                      wd_sum=Cast(Sum("electricity", filter=on_working), FloatField()),
-                      wd_n=Count("pk", filter=on_working))
-            .values_list(*keys, "total", "n", "wd_sum", "wd_n"))
-    schema: dict[str, Any] = {"enterprise_id": pl.Int64}
-    if with_keys:
-        schema |= {"region_id": pl.Utf8, "industry_id": pl.Utf8}
-    schema |= {"total": pl.Float64, "n": pl.Int64, "wd_sum": pl.Float64, "wd_n": pl.Int64}
-    frame = pl.DataFrame(list(rows), schema=schema, orient="row")
+    readings = DailyElectricity.objects.filter(day__range=(first, last))
+    if enterprises is not None:
+        readings = readings.filter(enterprise_id__in=list(enterprises))
+    qs = (readings.values("enterprise_id").order_by()
+          .annotate(total=Cast(Sum("electricity"), FloatField()), n=Count("pk"),
+                    wd_sum=Cast(Sum("electricity", filter=on_working), FloatField()),
+                    wd_n=Count("pk", filter=on_working))
+          .values_list("enterprise_id", "total", "n", "wd_sum", "wd_n"))
+    frame = _fetch(qs, {"enterprise_id": pl.Int64, "total": pl.Float64, "n": pl.Int64, "wd_sum": pl.Float64,
+                        "wd_n": pl.Int64})
     return frame.with_columns(
         pl.when(pl.col("wd_n") >= need).then(pl.col("wd_sum") / pl.col("wd_n")).otherwise(None).alias("avg"),
         pl.lit(need).alias("need"))
 
 
-def _monthly(year: int, month: int, with_keys: bool = False) -> pl.DataFrame:
+def _keys(ids: pl.Series) -> pl.DataFrame:
+    """enterprise_id → region_id, industry_id for the given enterprises."""
+    schema = {"enterprise_id": pl.Int64, "region_id": pl.Utf8, "industry_id": pl.Utf8}
+    if ids.len() == 0:
+        return pl.DataFrame(schema=schema)
+    qs = Enterprise.objects.order_by().values_list("pk", "region_id", "industry_id")
+    if ids.len() <= SCOPED_IDS_MAX:
+        qs = qs.filter(pk__in=ids.to_list())
+    return _fetch(qs, schema).join(ids.unique().to_frame("enterprise_id"), on="enterprise_id", how="semi")
+
+
+def _monthly(year: int, month: int, region_codes: set[str] | None = None) -> pl.DataFrame:
     """Monthly facts of a month with the calendar-day average."""
     qs = MonthlyFact.objects.filter(year=year, month=month, electricity__isnull=False)
+    if region_codes is not None:
+        qs = qs.filter(enterprise__region_id__in=sorted(region_codes))
     days = month_calendar.monthrange(year, month)[1]
-    keys = ["enterprise_id", "enterprise__region_id", "enterprise__industry_id"] if with_keys else ["enterprise_id"]
-    schema: dict[str, Any] = {"enterprise_id": pl.Int64}
-    if with_keys:
-        schema |= {"region_id": pl.Utf8, "industry_id": pl.Utf8}
-    schema |= {"total": pl.Float64}
-    rows = qs.annotate(v=Cast("electricity", FloatField())).values_list(*keys, "v")
-    return pl.DataFrame(list(rows), schema=schema, orient="row").with_columns((pl.col("total") / days).alias("avg"))
+    frame = _fetch(qs.order_by().annotate(v=Cast("electricity", FloatField())).values_list("enterprise_id", "v"),
+                   {"enterprise_id": pl.Int64, "total": pl.Float64})
+    return frame.with_columns((pl.col("total") / days).alias("avg"))
 
 
 def _pct(num: str, den: str, minus_one: bool = False) -> pl.Expr:
@@ -139,17 +160,26 @@ COLUMNS = ["enterprise_id", "region_id", "industry_id", "basis", "electricity", 
 REASONS = ("no_readings", "month_short", "no_reference")
 
 
-def assess(year: int, month: int, config: MonitoringConfig | None = None) -> pl.DataFrame:
+def assess(year: int, month: int, config: MonitoringConfig | None = None,
+           region_codes: set[str] | None = None) -> pl.DataFrame:
     """Every monitored enterprise of the month with its basis, figures, test results and status
-    ("alert", "ok" or "insufficient"); nothing written. See the module docstring for the rules."""
+    ("alert", "ok" or "insufficient") and, for "insufficient", the reason; nothing written. With
+    `region_codes`, only enterprises registered in those regions (an officer's scope). See the module
+    docstring for the rules."""
     config = config or MonitoringConfig.get()
+    scoped: list[int] | None = None
+    if region_codes is not None:
+        ids = list(Enterprise.objects.filter(region_id__in=sorted(region_codes)).values_list("pk", flat=True)
+                   [:SCOPED_IDS_MAX + 1])
+        scoped = ids if len(ids) <= SCOPED_IDS_MAX else None
     parts = []
     span = daily_period(year, month)
     daily_ids: pl.Series = pl.Series("enterprise_id", [], dtype=pl.Int64)
+    base = pl.DataFrame()
     if span is not None:
-        current = daily_stats(*span, with_keys=True)
-        base = daily_stats(dt.date(year - 1, 12, 1), dt.date(year - 1, 12, 31), with_keys=True)
-        last = daily_stats(dt.date(year - 1, month, 1), month_end(year - 1, month))
+        current = daily_stats(*span, scoped)
+        base = daily_stats(dt.date(year - 1, 12, 1), dt.date(year - 1, 12, 31), scoped)
+        last = daily_stats(dt.date(year - 1, month, 1), month_end(year - 1, month), scoped)
         frame = (current.join(base.select("enterprise_id", pl.col("total").alias("baseline"),
                                           pl.col("avg").alias("baseline_avg")), on="enterprise_id", how="left")
                  .join(last.select("enterprise_id", pl.col("total").alias("last_year"),
@@ -165,39 +195,44 @@ def assess(year: int, month: int, config: MonitoringConfig | None = None) -> pl.
             .when(pl.col("baseline_pct").is_null() & pl.col("yoy_pct").is_null()).then(pl.lit("no_reference"))
             .otherwise(None).alias("reason"))
         daily_ids = current["enterprise_id"]
-        parts.append(frame.select(COLUMNS))
-    monthly = _monthly(year, month, with_keys=True).filter(~pl.col("enterprise_id").is_in(daily_ids.implode()))
+        parts.append(frame)
+    monthly = _monthly(year, month, region_codes).filter(~pl.col("enterprise_id").is_in(daily_ids.implode()))
     if monthly.height:
-        base_m = _monthly(year - 1, 12).select("enterprise_id", pl.col("total").alias("baseline"),
-                                               pl.col("avg").alias("baseline_avg"))
-        last_m = _monthly(year - 1, month).select("enterprise_id", pl.col("total").alias("last_year"),
-                                                  pl.col("avg").alias("last_year_avg"))
+        base_m = _monthly(year - 1, 12, region_codes).select("enterprise_id", pl.col("total").alias("baseline"),
+                                                             pl.col("avg").alias("baseline_avg"))
+        last_m = _monthly(year - 1, month, region_codes).select("enterprise_id", pl.col("total").alias("last_year"),
+                                                                pl.col("avg").alias("last_year_avg"))
         frame = (monthly.join(base_m, on="enterprise_id", how="left").join(last_m, on="enterprise_id", how="left")
                  .rename({"total": "electricity"}))
         frame = _flags(frame, config).with_columns(
             pl.lit("monthly").alias("basis"),
             pl.when(pl.col("below_baseline") | pl.col("yoy_drop")).then(pl.lit("alert")).otherwise(pl.lit("ok"))
             .alias("status"), pl.lit(None, pl.Utf8).alias("reason"))
-        parts.append(frame.select(COLUMNS))
+        parts.append(frame)
     if span is not None:
         # December readings but none this month (and no monthly figure): silence is not a pass
         seen = pl.concat([p.select("enterprise_id") for p in parts])["enterprise_id"]
         base_only = base.filter(~pl.col("enterprise_id").is_in(seen.implode()))
         if base_only.height:
             parts.append(base_only.select(
-                "enterprise_id", "region_id", "industry_id", pl.lit("daily").alias("basis"),
+                "enterprise_id", pl.lit("daily").alias("basis"),
                 pl.lit(None, pl.Float64).alias("electricity"), pl.col("total").alias("baseline"),
                 pl.lit(None, pl.Float64).alias("last_year"), pl.lit(None, pl.Float64).alias("baseline_pct"),
                 pl.lit(None, pl.Float64).alias("yoy_pct"), pl.lit(False).alias("below_baseline"),
                 pl.lit(False).alias("yoy_drop"), pl.lit("insufficient").alias("status"),
                 pl.lit("no_readings").alias("reason")))
+    columns = [c for c in COLUMNS if c not in ("region_id", "industry_id")]
     if not parts:
         return pl.DataFrame(schema={"enterprise_id": pl.Int64, "region_id": pl.Utf8, "industry_id": pl.Utf8,
                                     "basis": pl.Utf8, "electricity": pl.Float64, "baseline": pl.Float64,
                                     "last_year": pl.Float64, "baseline_pct": pl.Float64, "yoy_pct": pl.Float64,
                                     "below_baseline": pl.Boolean, "yoy_drop": pl.Boolean, "status": pl.Utf8,
                                     "reason": pl.Utf8})
-    return pl.concat(parts, how="vertical_relaxed")
+    frame = pl.concat([p.select(columns) for p in parts], how="vertical_relaxed")
+    frame = frame.join(_keys(frame["enterprise_id"]), on="enterprise_id", how="inner")
+    if region_codes is not None:
+        frame = frame.filter(pl.col("region_id").is_in(sorted(region_codes)))
+    return frame.select(COLUMNS)
 
 
 def alert_frame(year: int, month: int, config: MonitoringConfig | None = None) -> pl.DataFrame:
@@ -208,10 +243,7 @@ def alert_frame(year: int, month: int, config: MonitoringConfig | None = None) -
 def insufficient(year: int, month: int, region_codes: set[str] | None = None) -> pl.DataFrame:
     """Enterprises of the month whose daily readings do not allow a test ("数据不足"), optionally only those
     registered in `region_codes` (the officer's scope)."""
-    frame = assess(year, month).filter(pl.col("status") == "insufficient")
-    if region_codes is not None:
-        frame = frame.filter(pl.col("region_id").is_in(sorted(region_codes)))
-    return frame
+    return assess(year, month, region_codes=region_codes).filter(pl.col("status") == "insufficient")
 
 
 def _dec(value: float | None, places: str) -> Decimal | None:
@@ -222,7 +254,12 @@ def _dec(value: float | None, places: str) -> Decimal | None:
 
 def run_alerts(year: int, month: int, config: MonitoringConfig | None = None) -> int:
     """Store the month's enterprise alerts (replacing the month's earlier run); returns their number."""
-    df = alert_frame(year, month, config)
+    return store_alerts(year, month, alert_frame(year, month, config))
+
+
+def store_alerts(year: int, month: int, df: pl.DataFrame) -> int:
+    """Replace the month's stored alerts with the alert rows of `df` (assess / alert_frame)."""
+    df = df.filter(pl.col("status") == "alert")
     rows = [ElectricityAlert(
         year=year, month=month, enterprise_id=r["enterprise_id"], region_id=r["region_id"],
         industry_id=r["industry_id"], electricity=_dec(r["electricity"], "0.01") or Decimal(0), baseline=_dec(r["baseline"], "0.01"),
