@@ -40,6 +40,8 @@ def test_top_level_and_chain_becomes_conditions_with_readable_names():
     (-3.0, Decimal("50"), Decimal("0.00")),   # never negative
     (None, Decimal("50"), None),              # missing data: to be assessed, not 0
     (0.005, None, Decimal("0.01")),
+    (12.344999999999999, None, Decimal("12.35")),  # binary noise of 12.345: 15 significant digits, then half-up
+    (0.30000000000000004, None, Decimal("0.30")),
 ])
 def test_clamp_amount_golden(raw, cap, expected):
     assert E.clamp_amount(raw, cap) == expected

@@ -152,11 +152,14 @@ def test_set_based_amounts_round_half_up_and_respect_the_cap_like_the_python_pat
     half = firm_factory(revenue="4000", rd="123.45")   # 12.345 → 12.35 (half-up)
     below = firm_factory(revenue="4000", rd="123.44")  # 12.344 → 12.34
     capped = firm_factory(revenue="5000", rd="999")    # 99.9 → cap 50
-    policy = policy_factory()
+    noisy = firm_factory(revenue="1000", rd="34.3")    # 34.3 × 0.05 = 1.7149999999999999 in binary: 1.715 → 1.72
+    policy = policy_factory(amount_formula="rd_expense_last_year * CASE WHEN rd_expense_last_year < 50 THEN 0.05 "
+                                           "ELSE 0.1 END", eligibility="rd_ratio_last_year >= 3")
     matching.match_policy(policy, AS_OF)
     stored = dict(PolicyMatch.objects.filter(policy=policy).values_list("enterprise_id", "amount"))
-    assert stored == {half.pk: Decimal("12.35"), below.pk: Decimal("12.34"), capped.pk: Decimal("50.00")}
-    for ent in (half, below, capped):
+    assert stored == {half.pk: Decimal("12.35"), below.pk: Decimal("12.34"), capped.pk: Decimal("50.00"),
+                      noisy.pk: Decimal("1.72")}
+    for ent in (half, below, capped, noisy):
         matching.rematch_enterprise(ent.pk, AS_OF, notify=False)
     assert dict(PolicyMatch.objects.filter(policy=policy).values_list("enterprise_id", "amount")) == stored
 

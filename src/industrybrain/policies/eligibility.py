@@ -634,10 +634,14 @@ def outcome_of(prule: PolicyRule, row: dict) -> str | None:
 
 
 def clamp_amount(raw: float | None, cap: Decimal | None) -> Decimal | None:
-    """The amount an enterprise gets: max(0, formula), at most the cap, rounded half-up to 0.01 万元."""
+    """The amount an enterprise gets: max(0, formula), at most the cap, rounded half-up to 0.01 万元 (the
+    formula's double read to 15 significant digits first)."""
     if raw is None:
         return None
-    value = Decimal(repr(float(raw))) if not isinstance(raw, Decimal) else raw
+    # a double carries 15 significant decimal digits: read it to 15 (as PostgreSQL's CAST(… AS numeric) and
+    # SQLite's ROUND do), so 12.344999999999999 (binary noise of 12.345) rounds to 12.35 on
+    # every path — the set-based match, the per-enterprise rematch and the decision snapshot agree
+    value = Decimal(f"{float(raw):.15g}") if not isinstance(raw, Decimal) else raw
     value = max(value, Decimal(0))
     if cap is not None:
         value = min(value, Decimal(cap))
