@@ -119,6 +119,10 @@ def test_evaluate_stores_outcomes_values_and_version(three):
     assert failed.outcome == "fail" and failed.failed_units >= 1
     subset = ev.evaluate_rule("innovative_sme", AS_OF, [bad.pk])  # subset: JSON stored, same counts
     assert EvaluationResult.objects.get(evaluation=subset).failed_units == failed.failed_units
+    latest = ev.latest_results("innovative_sme", [bad.pk, good.pk])  # subset rows and whole-base rows alike
+    assert latest[bad.pk].evaluation == subset and latest[bad.pk].subset
+    assert latest[good.pk].evaluation == evaluation and not latest[good.pk].subset
+    assert set(ev.latest_results("innovative_sme")) == {good.pk, bad.pk, empty.pk}
 
 
 def test_whole_base_decision_is_reproducible_after_the_data_change(three, django_capture_on_commit_callbacks):

@@ -180,10 +180,10 @@ def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None,
     qn = connection.ops.quote_name
     cols = ", ".join(qn(meta.get_field(n).column) for n in ("evaluation", "enterprise", "outcome", "score",  # type: ignore[union-attr,arg-type]
                                                              "subscores", "criteria", "values", "failed_units",
-                                                             "unknown_units"))
+                                                             "unknown_units", "subset"))
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) {store.sql}",  # noqa: S608
-                       {**store.params, "evaluation": evaluation.pk})
+        cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) SELECT q.*, %(subset)s FROM ({store.sql}) q",  # noqa: S608
+                       {**store.params, "evaluation": evaluation.pk, "subset": ids is not None})
     counts = dict(EvaluationResult.objects.filter(evaluation=evaluation).values("outcome")
                   .annotate(n=Count("id")).values_list("outcome", "n"))
     evaluation.pass_count = counts.get(Outcome.PASS, 0)
@@ -302,14 +302,21 @@ def latest_results(rule_code: str, enterprise_ids: Iterable[int] | None = None,
                    as_of: datetime.date | None = None) -> dict[int, EvaluationResult]:
     """The newest stored result per enterprise for a rule (whole-base and subset evaluations alike,
     optionally only evaluations on `as_of`), keyed by enterprise id."""
-    qs = EvaluationResult.objects.filter(evaluation__rule_version__rule__code=rule_code)
-    if enterprise_ids is not None:
-        qs = qs.filter(enterprise_id__in=list(enterprise_ids))
+    evaluations = Evaluation.objects.filter(rule_version__rule__code=rule_code)
     if as_of is not None:
-        qs = qs.filter(evaluation__as_of=as_of)
+        evaluations = evaluations.filter(as_of=as_of)
+    if enterprise_ids is None:
+        parts = [EvaluationResult.objects.filter(evaluation__in=evaluations)]
+    else:
+        ids = sorted({int(i) for i in enterprise_ids})
+        # subset rows through the partial per-enterprise index; whole-base rows through (evaluation, enterprise)
+        parts = [EvaluationResult.objects.filter(subset=True, enterprise_id__in=ids, evaluation__in=evaluations),
+                 EvaluationResult.objects.filter(enterprise_id__in=ids, evaluation__in=list(
+                     evaluations.filter(subset=False).values_list("pk", flat=True)))]
+    found = [r for qs in parts for r in qs.select_related("evaluation")]
+    found.sort(key=lambda r: (r.evaluation.started_at, r.evaluation_id), reverse=True)
     out: dict[int, EvaluationResult] = {}
-    for result in qs.select_related("evaluation").order_by("enterprise_id", "-evaluation__started_at",
-                                                           "-evaluation_id"):
+    for result in found:
         out.setdefault(result.enterprise_id, result)
     return out
 

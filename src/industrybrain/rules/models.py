@@ -200,14 +200,18 @@ class EvaluationResult(models.Model):
     is rebuilt on demand from the frozen feature snapshot row and the rule version (`evaluate.result_rows`),
     so a decision can be audited after the data change either way."""
 
-    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="results", verbose_name="评价批次")
+    # no database-level foreign key constraints (Django still cascades deletes): a whole-base evaluation
+    # inserts a million rows, and the deferred constraint checks queued one per row and ran at commit
+    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="results", verbose_name="评价批次",
+                                   db_constraint=False)
     enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="rule_results",
-                                   verbose_name="企业")
+                                   verbose_name="企业", db_constraint=False)
     outcome = models.CharField("结论", max_length=7, choices=Outcome.choices)
     score = models.FloatField("得分", null=True, blank=True)
     subscores = models.JSONField("分项得分", default=dict)
     criteria = models.JSONField("各条件结果", default=dict)
     values = models.JSONField("所用数据", default=dict)
+    subset = models.BooleanField("部分企业评价", default=False, db_default=False)
     failed_units = models.PositiveSmallIntegerField("未满足条件数", null=True, blank=True)
     unknown_units = models.PositiveSmallIntegerField("数据不足条件数", null=True, blank=True)
 
@@ -216,7 +220,12 @@ class EvaluationResult(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "规则评价结果"
         constraints = [models.UniqueConstraint(fields=["evaluation", "enterprise"], name="uniq_rule_result")]
-        indexes = [models.Index(fields=["enterprise", "evaluation"]), models.Index(fields=["evaluation", "outcome"])]
+        # per-enterprise lookups across evaluations (latest_results) need the subset rows only: whole-base
+        # rows are found through (evaluation, enterprise); a full per-enterprise index touched every one of
+        # its pages on each million-row evaluation
+        indexes = [models.Index(fields=["enterprise", "evaluation"], condition=models.Q(subset=True),
+                                name="rules_result_subset_ent"),
+                   models.Index(fields=["evaluation", "outcome"])]
 
     def __str__(self) -> str:
         return f"{self.evaluation_id}/{self.enterprise_id} {self.outcome}"
