@@ -30,7 +30,6 @@ from industrybrain.core.access import get_scoped_or_404, scope, visible_regions
 from industrybrain.core.models import Region, Role
 from industrybrain.indicators import services
 from industrybrain.indicators.models import Direction, Indicator
-from industrybrain.registry.models import MonthlyFact
 from industrybrain.workflow.services import TransitionError
 from industrybrain.workflow.services import history as transition_history
 
@@ -387,44 +386,6 @@ def plan_edit(request, code: str):
         messages.success(request, _("已保存"))
         return redirect("monitoring:plans")
     return render(request, "monitoring/plan_form.html", {"plan": plan, "region": region, "year": year})
-
-
-# ----------------------------------------------------------------------------------------- electricity
-
-
-def _electricity_period(request) -> tuple[int, int] | None:
-    period = parse_period(request.GET.get("period", ""))
-    if period:
-        return period
-    row = ElectricityAlert.objects.order_by("-year", "-month").values_list("year", "month").first()
-    if row:
-        return row[0], row[1]
-    row = MonthlyFact.objects.order_by("-year", "-month").values_list("year", "month").first()
-    return (row[0], row[1]) if row else None
-
-
-@login_required
-def electricity_page(request):
-    government_only(request)
-    period = _electricity_period(request)
-    province = user_province(request)
-    alerts = scope(request.user, ElectricityAlert.objects.all())
-    ctx: dict = {"period": "", "province": province}
-    if period:
-        year, month = period
-        alerts = alerts.filter(year=year, month=month)
-        region = request.user.region or province
-        level = Region.Level.COUNTY if region.level >= Region.Level.CITY else Region.Level.CITY
-        regions = list(visible_regions(request.user).filter(level__in=[level, region.level]).order_by("level", "code"))
-        if region.level == Region.Level.COUNTY:
-            regions = [region]
-        ctx.update(
-            period=f"{year}-{month:02d}", by_region=electricity.by_region(alerts),
-            by_industry=electricity.by_industry(alerts),
-            alerts=alerts.select_related("enterprise", "region", "industry").order_by("level", "baseline_pct")[:100],
-            total=alerts.count(), divergence=electricity.divergence(year, month, regions),
-            nowcasts=electricity.nowcasts(year, month, regions[:40]))
-    return render(request, "monitoring/electricity.html", ctx)
 
 
 # -------------------------------------------------------------------------------------------- cockpit
