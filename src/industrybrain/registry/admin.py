@@ -15,7 +15,7 @@ from industrybrain.core.admin import AuditedAdmin, is_admin_user
 from industrybrain.core.models import Region
 
 from . import uscc
-from .models import Certification, Enterprise, MonthlyFact, Tag, YearlyFact
+from .models import Certification, DailyElectricity, Enterprise, MonthlyFact, Tag, YearlyFact
 
 
 class AdminInlinePermissions:
@@ -161,6 +161,22 @@ class MonthlyFactAdmin(FactAdmin):
     list_display = ["enterprise", "year", "month", "output", "value_added", "electricity", "source",
                     "received_at"]
     list_filter = [YearFilter, MonthFilter]
+
+
+@admin.register(DailyElectricity)
+class DailyElectricityAdmin(AuditedAdmin):
+    """Daily readings (用电监测): looked up by enterprise; corrections go through the import (audited per month)."""
+
+    list_display = ["enterprise", "day", "electricity"]
+    list_select_related = ["enterprise"]
+    raw_id_fields = ["enterprise"]
+    date_hierarchy = "day"
+    search_fields = ["enterprise__uscc", "enterprise__name"]
+    search_help_text = _("输入企业的统一社会信用代码或名称")
+    show_full_result_count = False  # the table holds ~10^8 rows in a province: no COUNT(*) per page
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_by_uscc_or_name(queryset, search_term, "enterprise__name", "enterprise__uscc"), False
 
 
 @admin.register(Certification)

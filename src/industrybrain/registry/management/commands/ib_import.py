@@ -35,10 +35,11 @@ def resolve_user(username: str | None) -> User:
 
 
 class Command(BaseCommand):
-    help = "导入企业名录、年度数据或月度数据（.xlsx 或 .csv），先校验，全部通过后一次性写入。"
+    help = "导入企业名录、年度、月度、日用电量等数据（.xlsx 或 .csv），先校验，全部通过后一次性写入。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="enterprises（企业名录）、yearly 或 facts（年度数据）、monthly（月度数据）")
+        parser.add_argument("kind", help="enterprises（企业名录）、yearly 或 facts（年度数据）、monthly（月度数据）、"
+                            "daily_electricity（日用电量）等；类型写错时列出全部可用类型")
         parser.add_argument("file", help=".xlsx 或 .csv 文件")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
         parser.add_argument("--user", help="导入人用户名（默认为第一个管理员）；按其权限范围校验")
