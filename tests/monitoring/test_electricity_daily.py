@@ -108,6 +108,18 @@ def test_daily_alerts_golden(plants):
     assert e["C"].pk not in alerts and e["E"].pk not in alerts
 
 
+def test_alerts_record_their_basis_and_coverage_is_configurable(plants):
+    from industrybrain.monitoring.models import MonitoringConfig
+
+    electricity.run_alerts(2019, 3)
+    assert set(ElectricityAlert.objects.values_list("basis", flat=True)) == {ElectricityAlert.Basis.DAILY}
+    # C read 15 of 21 working days at 5/day = 50% of its baseline: 数据不足 at 80%, an alert at 70% (15 ≥ 14.7)
+    config = MonitoringConfig.get()
+    config.min_coverage_pct = Decimal("70")
+    status = {r["enterprise_id"]: r["status"] for r in electricity.assess(2019, 3, config).iter_rows(named=True)}
+    assert status[plants["C"].pk] == "alert"
+
+
 def test_insufficient_is_listed_and_scoped(plants):
     assert set(electricity.insufficient(2019, 3)["enterprise_id"]) == {plants["C"].pk, plants["E"].pk}
     assert electricity.insufficient(2019, 3, {"330203"}).height == 0

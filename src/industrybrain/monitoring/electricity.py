@@ -10,7 +10,7 @@ average of the previous December** (Y−1, 12), and against the same month last 
   days at the end of December, Spring Festival, National Day) and weekends would otherwise pull an average
   down with no change in production, and December's year-end rush would not be compared with a holiday
   month. Days without a reading are left out (missing is not zero: a plant that stopped reports 0).
-  A period has **enough data** when readings cover at least MIN_COVERAGE (80%) of its working days. The
+  A period has **enough data** when readings cover at least `min_coverage_pct` (80%) of its working days. The
   month runs from its first day to its last day with any reading in the table (a month in progress is
   measured so far); the baseline December and last year's month are whole months.
   - this month without enough data → no alert, listed as "数据不足" (never a silent alert, never a silent pass);
@@ -59,7 +59,7 @@ from .models import ElectricityAlert, MonitoringConfig
 
 ELECTRICITY = "industrial_electricity"
 VALUE_ADDED = "above_scale_value_added"
-MIN_COVERAGE = 0.8  # share of a period's working days that must have a reading
+MIN_COVERAGE = 0.8  # default share of a period's working days that must have a reading (MonitoringConfig)
 
 
 def month_end(year: int, month: int) -> dt.date:
@@ -72,8 +72,8 @@ def working_days(first: dt.date, last: dt.date) -> list[dt.date]:
             if work_calendar.is_working_day(first + dt.timedelta(days=i))]
 
 
-def required_days(period_working_days: int) -> int:
-    return math.ceil(MIN_COVERAGE * period_working_days - 1e-9)
+def required_days(period_working_days: int, coverage: float = MIN_COVERAGE) -> int:
+    return math.ceil(coverage * period_working_days - 1e-9)
 
 
 def daily_period(year: int, month: int) -> tuple[dt.date, dt.date] | None:
@@ -95,12 +95,13 @@ def _fetch(qs: QuerySet, schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def daily_stats(first: dt.date, last: dt.date, enterprises: Sequence[int] | None = None) -> pl.DataFrame:
+def daily_stats(first: dt.date, last: dt.date, enterprises: Sequence[int] | None = None,
+                coverage: float = MIN_COVERAGE) -> pl.DataFrame:
     """Per enterprise over [first, last]: total, readings, working-day sum and working-day readings (one
     grouped query over the day range — the (day, enterprise, electricity) index covers it — or, for a small
     scope, over the given enterprises), plus the working-day average where the readings are enough."""
     days = working_days(first, last)
-    need = required_days(len(days))
+    need = required_days(len(days), coverage)
     on_working = Q(day__in=days)
     readings = DailyElectricity.objects.filter(day__range=(first, last))
     if enterprises is not None:
@@ -177,9 +178,10 @@ def assess(year: int, month: int, config: MonitoringConfig | None = None,
     daily_ids: pl.Series = pl.Series("enterprise_id", [], dtype=pl.Int64)
     base = pl.DataFrame()
     if span is not None:
-        current = daily_stats(*span, scoped)
-        base = daily_stats(dt.date(year - 1, 12, 1), dt.date(year - 1, 12, 31), scoped)
-        last = daily_stats(dt.date(year - 1, month, 1), month_end(year - 1, month), scoped)
+        coverage = float(config.min_coverage_pct) / 100
+        current = daily_stats(*span, scoped, coverage)
+        base = daily_stats(dt.date(year - 1, 12, 1), dt.date(year - 1, 12, 31), scoped, coverage)
+        last = daily_stats(dt.date(year - 1, month, 1), month_end(year - 1, month), scoped, coverage)
         frame = (current.join(base.select("enterprise_id", pl.col("total").alias("baseline"),
                                           pl.col("avg").alias("baseline_avg")), on="enterprise_id", how="left")
                  .join(last.select("enterprise_id", pl.col("total").alias("last_year"),
@@ -265,6 +267,7 @@ def store_alerts(year: int, month: int, df: pl.DataFrame) -> int:
         industry_id=r["industry_id"], electricity=_dec(r["electricity"], "0.01") or Decimal(0), baseline=_dec(r["baseline"], "0.01"),
         last_year=_dec(r["last_year"], "0.01"), baseline_pct=_dec(r["baseline_pct"], "0.1"),
         yoy_pct=_dec(r["yoy_pct"], "0.1"), below_baseline=r["below_baseline"], yoy_drop=r["yoy_drop"],
+        basis=r["basis"],
         level=ElectricityAlert.Level.RED if r["below_baseline"] and r["yoy_drop"] else ElectricityAlert.Level.YELLOW)
         for r in df.iter_rows(named=True)]
     with transaction.atomic():

@@ -120,5 +120,5 @@ def electricity_xlsx(request):
         ("行业代码", "industry.code", 10), ("行业", "industry.name", 24), ("本月用电（万千瓦时）", "electricity", 16),
         ("上年12月用电（万千瓦时）", "baseline", 18), ("上年同月用电（万千瓦时）", "last_year", 18),
         ("日均占基线%", "baseline_pct", 12), ("日均同比%", "yoy_pct", 12), ("低于基线", "below_baseline", 10),
-        ("同比下降", "yoy_drop", 10), ("预警级别", "get_level_display", 22))]
+        ("同比下降", "yoy_drop", 10), ("判断口径", "get_basis_display", 22), ("预警级别", "get_level_display", 22))]
     return exports.xlsx_response(name, "用电预警", columns, rows.iterator(chunk_size=2000))

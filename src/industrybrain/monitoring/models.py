@@ -36,6 +36,9 @@ class MonitoringConfig(models.Model):
                                              help_text=_("本月用电低于上年12月用电的该比例即预警"))
     yoy_drop_pct = models.DecimalField(_("用电同比降幅%"), max_digits=5, decimal_places=1, default=Decimal(10),
                                        help_text=_("本月用电同比下降超过该幅度即预警"))
+    min_coverage_pct = models.DecimalField(
+        _("日用电读数最低覆盖率%"), max_digits=5, decimal_places=1, default=Decimal(80),
+        help_text=_("某期有读数的工作日占该期工作日的比例低于该值即为数据不足，不作预警判断"))
     divergence_pp = models.DecimalField(_("电量与增加值增速背离阈值（百分点）"), max_digits=5, decimal_places=1,
                                         default=Decimal(5))
     nowcast_holdout = models.PositiveSmallIntegerField(_("现时预测留出检验月数"), default=6)
@@ -247,6 +250,10 @@ class ElectricityAlert(models.Model):
         RED = "red", _("停减产（两项均触发）")
         YELLOW = "yellow", _("用电下降（一项触发）")
 
+    class Basis(models.TextChoices):
+        DAILY = "daily", _("日用电读数（工作日日均）")
+        MONTHLY = "monthly", _("月度用电（日历日日均）")
+
     year = models.PositiveSmallIntegerField(_("年度"))
     month = models.PositiveSmallIntegerField(_("月份"))
     enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="+", verbose_name=_("企业"))
@@ -255,8 +262,9 @@ class ElectricityAlert(models.Model):
     electricity = models.DecimalField(_("本月用电（万千瓦时）"), max_digits=16, decimal_places=2)
     baseline = models.DecimalField(_("基线（上年12月）"), max_digits=16, decimal_places=2, null=True, blank=True)
     last_year = models.DecimalField(_("上年同月"), max_digits=16, decimal_places=2, null=True, blank=True)
-    baseline_pct = models.DecimalField(_("占基线%"), max_digits=9, decimal_places=1, null=True, blank=True)
-    yoy_pct = models.DecimalField(_("同比%"), max_digits=9, decimal_places=1, null=True, blank=True)
+    basis = models.CharField(_("判断口径"), max_length=10, choices=Basis.choices, default=Basis.MONTHLY)
+    baseline_pct = models.DecimalField(_("日均占基线%"), max_digits=9, decimal_places=1, null=True, blank=True)
+    yoy_pct = models.DecimalField(_("日均同比%"), max_digits=9, decimal_places=1, null=True, blank=True)
     below_baseline = models.BooleanField(_("低于基线"), default=False)
     yoy_drop = models.BooleanField(_("同比下降"), default=False)
     level = models.CharField(_("预警级别"), max_length=10, choices=Level.choices)
