@@ -168,6 +168,7 @@ def test_page_lists_alerts_and_insufficient_in_scope(client, plants, officers):
     assert response.context["insufficient_total"] == 2
     assert {r["enterprise"].pk for r in response.context["insufficient"]} == {e["C"].pk, e["E"].pk}
     assert "本月无读数（上年12月有读数）" in html and "本月读数不足80%的工作日" in html
+    assert "基线）的90%，或日均同比下降10%及以上" in html  # the configured thresholds, as configured
     client.force_login(officers["haishu"])
     response = client.get("/monitoring/electricity/?period=2019-03")
     assert response.context["insufficient_total"] == 0

@@ -20,7 +20,7 @@ from industrybrain.core.models import Region
 from industrybrain.registry.models import Enterprise, MonthlyFact
 
 from . import electricity
-from .models import ElectricityAlert
+from .models import ElectricityAlert, MonitoringConfig
 from .views import government_only, parse_period, user_province
 
 PER_PAGE = 50
@@ -53,6 +53,15 @@ def _filtered(request, year: int, month: int):
     return alerts
 
 
+def _coverage_pct() -> str:
+    return f"{float(MonitoringConfig.get().min_coverage_pct):g}"
+
+
+def _thresholds() -> dict[str, str]:
+    config = MonitoringConfig.get()
+    return {"baseline_ratio": f"{float(config.baseline_ratio_pct):g}", "yoy_drop": f"{float(config.yoy_drop_pct):g}"}
+
+
 def _insufficient(request, year: int, month: int) -> dict:
     codes = set(visible_regions(request.user).values_list("code", flat=True))
     frame = electricity.insufficient(year, month, None if request.user.is_administrator else codes)
@@ -63,7 +72,7 @@ def _insufficient(request, year: int, month: int) -> dict:
     shown = frame.sort("enterprise_id").head(INSUFFICIENT_SHOWN)
     ents = Enterprise.objects.in_bulk(shown["enterprise_id"].to_list())
     reasons = {"no_readings": _("本月无读数（上年12月有读数）"),
-               "month_short": _("本月读数不足%(pct)s%%的工作日") % {"pct": round(electricity.MIN_COVERAGE * 100)},
+               "month_short": _("本月读数不足%(pct)s%%的工作日") % {"pct": _coverage_pct()},
                "no_reference": _("上年12月与上年同月读数均不足，无法比较")}
     rows = [{"enterprise": ents[r["enterprise_id"]], "electricity": r["electricity"], "baseline": r["baseline"],
              "reason": reasons.get(r["reason"] or "", "")}
@@ -80,7 +89,7 @@ def electricity_page(request):
     period = _period(request)
     province = user_province(request)
     ctx: dict = {"period": "", "province": province, "levels": ElectricityAlert.Level.choices,
-                 "min_coverage": round(electricity.MIN_COVERAGE * 100)}
+                 "min_coverage": _coverage_pct(), **_thresholds()}
     if period:
         year, month = period
         alerts = _filtered(request, year, month)
