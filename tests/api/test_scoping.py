@@ -119,3 +119,24 @@ def test_monthly_facts_in_order_with_sources(roles, xihu_enterprise, api_as):
     rows = api_as(roles["steward"]).get(f"/api/enterprises/{xihu_enterprise.pk}/monthly-facts/").json()["results"]
     assert [r["month"] for r in rows] == [1, 2, 3]
     assert rows[0]["sources"]["electricity"]["source"] == "电力公司"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_daily_electricity_is_scoped_and_asks_for_an_enterprise(role, roles, world, api_as):
+    import datetime as dt
+
+    from industrybrain.registry.models import DailyElectricity
+
+    for ent in world:
+        for day in (1, 2):
+            DailyElectricity.objects.create(enterprise=ent, day=dt.date(2023, 12, day), electricity=5)
+    user = roles[role]
+    client = api_as(user)
+    response = client.get("/api/daily-electricity/")
+    assert response.status_code == 400 and "企业" in response.json()["enterprise"][0]
+    visible = set(scope(user, Enterprise.objects.all()).values_list("id", flat=True))
+    for ent in world:
+        rows = all_ids(client, f"/api/daily-electricity/?enterprise={ent.pk}&day_from=2023-12-02")
+        assert len(rows) == (1 if ent.pk in visible else 0), (role, ent.pk)
+        reading = DailyElectricity.objects.filter(enterprise=ent).first()
+        assert client.get(f"/api/daily-electricity/{reading.pk}/").status_code == (200 if ent.pk in visible else 404)

@@ -14,13 +14,15 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, permissions, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 
 from industrybrain.core.access import can_edit_registry, scope
 from industrybrain.core.api import ApiPagination
 
 from .filters import EnterpriseFilter
-from .models import Enterprise, MonthlyFact, YearlyFact
+from .models import DailyElectricity, Enterprise, MonthlyFact, YearlyFact
 from .serializers import (
+    DailyElectricitySerializer,
     EnterpriseSerializer,
     EnterpriseWriteSerializer,
     MonthlyFactSerializer,
@@ -154,7 +156,37 @@ class MonthlyFactViewSet(FactViewSet):
     ordering = ["enterprise", "year", "month"]
 
 
+class DailyElectricityFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业ID"))
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("起始日期"))
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("截止日期"))
+
+    class Meta:
+        model = DailyElectricity
+        fields = ["enterprise", "day"]
+
+
+class DailyElectricityViewSet(viewsets.ReadOnlyModelViewSet):
+    """企业日用电量 within the caller's scope; `?enterprise=ID` is required (a province holds ~10^8 readings),
+    optionally `&day_from=2023-12-01&day_to=2023-12-31`."""
+
+    queryset = DailyElectricity.objects.all()
+    serializer_class = DailyElectricitySerializer
+    filterset_class = DailyElectricityFilter
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+
+    def get_queryset(self):
+        return scope(self.request.user, DailyElectricity.objects.order_by("enterprise_id", "day"))
+
+    def list(self, request, *args, **kwargs):
+        if not request.query_params.get("enterprise", "").isdigit():
+            raise ValidationError({"enterprise": [_("请指定企业ID（enterprise）；日用电量按企业查询")]})
+        return super().list(request, *args, **kwargs)
+
+
 def register(router) -> None:
     router.register("enterprises", EnterpriseViewSet)
     router.register("yearly-facts", YearlyFactViewSet)
     router.register("monthly-facts", MonthlyFactViewSet)
+    router.register("daily-electricity", DailyElectricityViewSet)

@@ -9,7 +9,15 @@ from rest_framework import serializers
 from industrybrain.core.access import visible_regions
 
 from . import uscc
-from .models import MONTHLY_FACT_FIELDS, YEARLY_FACT_FIELDS, Enterprise, MonthlyFact, Tag, YearlyFact
+from .models import (
+    MONTHLY_FACT_FIELDS,
+    YEARLY_FACT_FIELDS,
+    DailyElectricity,
+    Enterprise,
+    MonthlyFact,
+    Tag,
+    YearlyFact,
+)
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
@@ -70,6 +78,13 @@ class MonthlyFactSerializer(FactSerializer):
         model = MonthlyFact
         fields = ["id", "enterprise", "year", "month", *[name for name, _l, _u in MONTHLY_FACT_FIELDS],
                   "source", "source_department", "import_job", "received_at", "sources"]
+        read_only_fields = fields
+
+
+class DailyElectricitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DailyElectricity
+        fields = ["id", "enterprise", "day", "electricity"]
         read_only_fields = fields
 
 
