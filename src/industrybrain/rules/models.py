@@ -202,10 +202,11 @@ class EvaluationResult(models.Model):
 
     # no database-level foreign key constraints (Django still cascades deletes): a whole-base evaluation
     # inserts a million rows, and the deferred constraint checks queued one per row and ran at commit
+    # (and no single-column indexes: (evaluation, enterprise) is unique-indexed; per enterprise see Meta)
     evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="results", verbose_name="评价批次",
-                                   db_constraint=False)
+                                   db_constraint=False, db_index=False)
     enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="rule_results",
-                                   verbose_name="企业", db_constraint=False)
+                                   verbose_name="企业", db_constraint=False, db_index=False)
     outcome = models.CharField("结论", max_length=7, choices=Outcome.choices)
     score = models.FloatField("得分", null=True, blank=True)
     subscores = models.JSONField("分项得分", default=dict)
