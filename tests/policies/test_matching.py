@@ -215,3 +215,17 @@ def test_batched_pass_agrees_with_one_statement_per_policy(policy_factory, firm_
     for policy in policies:
         matching.match_policy(policy, AS_OF, notify=False)
     assert rows() == batched and len(batched) >= 8
+
+
+def test_a_full_rematch_job_reports_progress_by_policy(policy_factory, firm_factory, django_capture_on_commit_callbacks,
+                                                       monkeypatch):
+    firm_factory(revenue="5000", rd="400")
+    for _ in range(3):
+        policy_factory()
+    monkeypatch.setattr(matching, "BATCH_POLICIES", 2)
+    monkeypatch.setattr(matching, "match_date", lambda today=None: AS_OF)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = matching.queue_match(None)
+    job.refresh_from_db()
+    assert job.status == MatchJob.Status.DONE and (job.processed_count, job.total_count) == (3, 3)
+    assert job.qualified == 3

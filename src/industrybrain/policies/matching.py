@@ -162,9 +162,10 @@ def match_batch(policies: list[Policy], as_of: dt.date, table: str, notify: bool
 
 
 def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = None, notify: bool = True,
-              fresh_snapshot: bool = True) -> list[dict]:
+              fresh_snapshot: bool = True, progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """Every given (default: active) policy over the whole base. The features are read once: a fresh
-    snapshot of the evaluation date is built (`fresh_snapshot`) and every policy's statement reads it."""
+    snapshot of the evaluation date is built (`fresh_snapshot`) and every policy's statement reads it.
+    `progress(policies done, policies)` after each batch."""
     as_of = as_of or match_date()
     policies = list(policies if policies is not None else active_policies().select_related("region"))
     if not policies:
@@ -172,8 +173,16 @@ def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = 
     table = _snapshot_for(as_of, fresh=fresh_snapshot).table
     batches = [policies[i:i + BATCH_POLICIES] for i in range(0, len(policies), BATCH_POLICIES)]
     workers = PARALLEL_MATCHES if connection.vendor == "postgresql" and not connection.in_atomic_block else 1
+    done = [0]
+
+    def advance(results: list[dict]) -> list[dict]:
+        done[0] += len(results)
+        if progress:
+            progress(done[0], len(policies))
+        return results
+
     if workers <= 1 or len(batches) < 2:
-        return [r for batch in batches for r in match_batch(batch, as_of, table, notify)]
+        return [r for batch in batches for r in advance(match_batch(batch, as_of, table, notify))]
 
     def one(batch: list[Policy]) -> list[dict]:  # its own connection and transaction; the work is in the database
         try:
@@ -182,7 +191,7 @@ def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = 
             connection.close()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [r for results in pool.map(one, batches) for r in results]
+        return [r for results in pool.map(one, batches) for r in advance(results)]
 
 
 def hydrate(matches: Iterable[PolicyMatch]) -> list[PolicyMatch]:
@@ -335,7 +344,9 @@ def run_job(job_id: int) -> str:
         if job.enterprise_ids:
             results = [rematch_enterprises(job.enterprise_ids, progress=progress)]
         else:
-            results = match_all(policies=[job.policy]) if job.policy is not None else match_all()
+            # one policy (after an edit): the current snapshot of the date; all: a fresh one, with progress
+            results = ([match_policy(job.policy)] if job.policy is not None
+                       else match_all(progress=progress))
     except Exception as exc:  # noqa: BLE001 - recorded on the job, the worker goes on
         MatchJob.objects.filter(pk=job_id).update(status=MatchJob.Status.FAILED, message=str(exc)[:2000],
                                                   finished_at=timezone.now())
