@@ -308,14 +308,16 @@ def rematch_enterprises(enterprise_ids: Iterable[int], as_of: dt.date | None = N
     totals = {"qualified": 0, "near_miss": 0, "new": 0}
     if len(ids) > WHOLE_BASE_ABOVE:
         snapshot.mark_stale()  # a large import: the features are derived again, once, for every policy
-        table = _snapshot_for(as_of, fresh=True).table
-        policies = list(active_policies().select_related("region"))
-        for done, policy in enumerate(policies, 1):
-            result = match_policy(policy, as_of, notify, table=table)
+
+        def scaled(done: int, total: int) -> None:
+            if progress:
+                progress(done * len(ids) // max(total, 1), len(ids))
+
+        for result in match_all(as_of, notify=notify, fresh_snapshot=True, progress=scaled):
             for key in totals:
                 totals[key] += result[key]
-            if progress:
-                progress(done * len(ids) // max(len(policies), 1), len(ids))
+        if progress and not active_policies().exists():
+            progress(len(ids), len(ids))
         return totals
     snapshot.refresh(ids)  # the shared feature snapshot follows the imported rows
     for done, eid in enumerate(ids, 1):

@@ -85,8 +85,8 @@ def policy_list(request):
     page = Paginator(policies.order_by("-issued_on", "code"), 30).get_page(request.GET.get("page"))
     for p in page:
         p.qualified_count = counts.get(p.pk)  # type: ignore[attr-defined]
-    jobs = (MatchJob.objects.select_related("policy", "import_job").order_by("-pk")[:5]
-            if can_manage(request.user) else [])
+    jobs = (MatchJob.objects.filter(Q(policy__isnull=True) | Q(policy__in=visible_policies(request.user)))
+            .select_related("policy", "import_job").order_by("-pk")[:5] if can_manage(request.user) else [])
     return render(request, "policies/policy_list.html", {"form": form, "page": page, "jobs": jobs,
                                                          "can_manage": can_manage(request.user)})
 
