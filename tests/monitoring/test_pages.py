@@ -81,3 +81,20 @@ def test_cockpit_counts_the_project_alerts_the_officer_may_see(client, officers)
     client.force_login(officers["province"])
     html = client.get("/monitoring/").content.decode()
     assert re.search(r'data-testid="project-alerts">[^<]*?(\d+)</a>', html).group(1) == "2"
+
+
+def test_cockpit_shows_burden_relief_in_scope(client, officers):
+    from decimal import Decimal
+
+    from industrybrain.policies.models import TaxKind, TaxReduction
+    from tests import factories
+
+    kind = TaxKind.RD_DEDUCTION
+    for code, amount in (("330106", "12000"), ("330203", "30000")):
+        TaxReduction.objects.create(enterprise=factories.enterprise(code), year=2023, tax_kind=kind,
+                                    item="研发费用加计扣除", amount=Decimal(amount))
+    client.force_login(officers["county"])  # 西湖区: only its own enterprise's 1.2 亿元
+    html = client.get("/monitoring/").content.decode()
+    assert "合计 1.20 亿元，惠及 1 家企业" in html and "2023年：拨付 0 万元，减税降费 12000 万元" in html
+    client.force_login(officers["province"])
+    assert "合计 4.20 亿元，惠及 2 家企业" in client.get("/monitoring/").content.decode()

@@ -447,6 +447,7 @@ def cockpit(request):
     ctx["letter_labels"] = {c: letters.state_label(c) for c in letters.LETTER_FLOW.codes}
     ctx["map_indicators"] = board_indicators()
     ctx.update(project_alert_summary(request.user))
+    ctx["relief"] = relief_summary(request.user)
     return render(request, "monitoring/cockpit.html", ctx)
 
 
@@ -485,3 +486,11 @@ def project_alert_summary(user) -> dict:
     kinds = [{"label": labels.get(row["kind"], row["kind"]), "n": row["n"]}
              for row in open_alerts.values("kind").annotate(n=Count("pk")).order_by("-n")]
     return {"project_alert_total": sum(k["n"] for k in kinds), "project_alert_kinds": kinds}
+
+
+def relief_summary(user) -> dict:
+    """一指减负 within the user's scope ("减负超3300亿" style): subsidies paid plus tax and fee reductions."""
+    from industrybrain.policies.models import Disbursement, TaxReduction
+    from industrybrain.policies.services import reduction_totals
+
+    return reduction_totals(scope(user, Disbursement.objects.all()), scope(user, TaxReduction.objects.all()))
