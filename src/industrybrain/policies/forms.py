@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from industrybrain.core.models import Department, Region
 
@@ -66,24 +67,24 @@ class PolicyForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("valid_to") and data.get("valid_from") and data["valid_to"] < data["valid_from"]:
-            self.add_error("valid_to", "有效期止早于有效期起")
+            self.add_error("valid_to", _("有效期止早于有效期起"))
         if data.get("published_on") and data.get("issued_on") and data["published_on"] < data["issued_on"]:
-            self.add_error("published_on", "公开发布日期早于发文日期")
+            self.add_error("published_on", _("公开发布日期早于发文日期"))
         if data.get("mode") == DeliveryMode.AUTO_GRANT and not (data.get("amount_formula") or "").strip() \
                 and data.get("kind") == PolicyKind.SUBSIDY:
-            self.add_error("amount_formula", "免申即享的奖补类政策须填写金额公式")
+            self.add_error("amount_formula", _("免申即享的奖补类政策须填写金额公式"))
         return data
 
 
 class FilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False, max_length=100)
-    kind = forms.ChoiceField(label="政策类型", required=False, choices=[("", "全部类型"), *PolicyKind.choices])
-    mode = forms.ChoiceField(label="兑现方式", required=False, choices=[("", "全部方式"), *DeliveryMode.choices])
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Policy.Status.choices])
-    department = forms.ModelChoiceField(label="执行部门", required=False, queryset=Department.objects.all(),
-                                        empty_label="全部部门")
-    region = forms.ModelChoiceField(label="适用区划", required=False,
-                                    queryset=Region.objects.filter(level__lte=2), empty_label="全部区划")
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("政策类型"), required=False, choices=[("", _("全部类型")), *PolicyKind.choices])
+    mode = forms.ChoiceField(label=_("兑现方式"), required=False, choices=[("", _("全部方式")), *DeliveryMode.choices])
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *Policy.Status.choices])
+    department = forms.ModelChoiceField(label=_("执行部门"), required=False, queryset=Department.objects.all(),
+                                        empty_label=_("全部部门"))
+    region = forms.ModelChoiceField(label=_("适用区划"), required=False,
+                                    queryset=Region.objects.filter(level__lte=2), empty_label=_("全部区划"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,13 +92,13 @@ class FilterForm(forms.Form):
 
 
 class SimulationForm(forms.Form):
-    eligibility = forms.CharField(label="享受条件（规则表达式）", widget=forms.Textarea(attrs={"rows": 3}),
+    eligibility = forms.CharField(label=_("享受条件（规则表达式）"), widget=forms.Textarea(attrs={"rows": 3}),
                                   initial="rd_ratio_last_year >= 3 AND revenue_last_year >= 2000")
-    amount_formula = forms.CharField(label="金额公式（万元）", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    amount_formula = forms.CharField(label=_("金额公式（万元）"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                      initial="rd_expense_last_year * 0.1")
-    cap = forms.DecimalField(label="单户上限（万元）", required=False, min_value=0, decimal_places=2, max_digits=16)
-    budget = forms.DecimalField(label="资金总额（万元）", required=False, min_value=0, decimal_places=2, max_digits=16)
-    sweep = forms.CharField(label="阈值扫描条件", required=False, max_length=10)
+    cap = forms.DecimalField(label=_("单户上限（万元）"), required=False, min_value=0, decimal_places=2, max_digits=16)
+    budget = forms.DecimalField(label=_("资金总额（万元）"), required=False, min_value=0, decimal_places=2, max_digits=16)
+    sweep = forms.CharField(label=_("阈值扫描条件"), required=False, max_length=10)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

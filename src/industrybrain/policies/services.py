@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from industrybrain.core import calendar
 from industrybrain.core.access import scope
@@ -97,10 +99,10 @@ def generate_list(policy: Policy, user: Any, today: dt.date | None = None) -> in
     """The eligible list of an auto-grant policy from its current matches: one case per qualifying
     enterprise without an open case, in the executing department's queue. Returns the number added."""
     if policy.mode != DeliveryMode.AUTO_GRANT:
-        raise ActionError(["只有免申即享政策生成兑现名单"])
+        raise ActionError([_("只有免申即享政策生成兑现名单")])
     if not (user.is_administrator or user.is_officer or
             (user.role == Role.DEPARTMENT_REVIEWER and user.department_id == policy.department_id)):
-        raise ActionError(["您没有生成兑现名单的权限"])
+        raise ActionError([_("您没有生成兑现名单的权限")])
     day = _today(today)
     with transaction.atomic():
         Policy.objects.select_for_update().get(pk=policy.pk)
@@ -184,13 +186,13 @@ def confirm_account(case: Case, user: Any, bank_name: str, bank_account: str, to
 def start_application(policy: Policy, user: Any, today: dt.date | None = None) -> Case:
     """A prefilled application: the data the platform already has, the materials list of the policy."""
     if policy.mode == DeliveryMode.AUTO_GRANT:
-        raise ActionError(["免申即享政策无需申请，符合条件的企业由部门直接列入兑现名单"])
+        raise ActionError([_("免申即享政策无需申请，符合条件的企业由部门直接列入兑现名单")])
     if not (user.is_authenticated and user.role == Role.ENTERPRISE_USER and user.enterprise_id):
-        raise ActionError(["只有企业用户可以申请"])
+        raise ActionError([_("只有企业用户可以申请")])
     if policy.status != Policy.Status.ACTIVE or not policy.is_in_force(_today(today)):
-        raise ActionError(["该政策不在有效期内或未生效"])
+        raise ActionError([_("该政策不在有效期内或未生效")])
     if not user.enterprise.region.path.startswith(policy.region.path):
-        raise ActionError(["贵企业不在该政策的适用区划内"])
+        raise ActionError([_("贵企业不在该政策的适用区划内")])
     snap = snapshot(policy, user.enterprise_id)
     materials = [{"name": m, "required": True, "provided": False, "source": ""} for m in policy.material_list]
     if policy.mode == DeliveryMode.FAST_TRACK:
@@ -205,12 +207,12 @@ def start_application(policy: Policy, user: Any, today: dt.date | None = None) -
                 state_entered_on=_today(today), amount_requested=Decimal(snap["amount"]) if snap["amount"] else None,
                 snapshot=snap, application_data={"values": snap["values"]}, materials=materials)
     except IntegrityError:
-        raise ActionError(["贵企业已有该政策的在办事项"]) from None
+        raise ActionError([_("贵企业已有该政策的在办事项")]) from None
 
 
 def set_materials(case: Case, user: Any, provided: list[str]) -> Case:
     if not is_owner(user, case) or case.state != CaseState.DRAFT:
-        raise ActionError(["只有本企业在提交前可以修改申报材料"])
+        raise ActionError([_("只有本企业在提交前可以修改申报材料")])
     for m in case.materials:
         m["provided"] = m["name"] in provided or m.get("source") == "平台已归集"
     case.save(update_fields=["materials"])
@@ -265,26 +267,26 @@ def review(case: Case, user: Any, approve: bool, *, amount: Decimal | None = Non
     day = _today(today)
     errors: list[str] = []
     if not approve and not reason.strip():
-        errors.append("不同意时请填写原因说明")
+        errors.append(_("不同意时请填写原因说明"))
     if amount is not None and amount < 0:
-        errors.append("核定金额不能为负数")
+        errors.append(_("核定金额不能为负数"))
     if errors:
         raise ActionError(errors)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not _cases(user).filter(pk=case.pk).exists():
-            raise ActionError(["该记录不在您的管辖范围内"])
+            raise ActionError([_("该记录不在您的管辖范围内")])
         if locked.state != CaseState.REVIEWING:
-            raise ActionError([f"当前状态为“{locked.get_state_display()}”，不能审核"])
+            raise ActionError([_("当前状态为“%(state)s”，不能审核") % {"state": locked.get_state_display()}])
         if step is not None and step != locked.review_step:
-            raise ActionError(["该事项已由其他人审核或重复提交，请刷新后再操作"])
+            raise ActionError([_("该事项已由其他人审核或重复提交，请刷新后再操作")])
         if not is_handler(user, locked):
-            raise ActionError(["您没有审核该事项的权限"])
+            raise ActionError([_("您没有审核该事项的权限")])
         chain = locked.policy.reviewer_chain()
         approved_amount = amount if amount is not None else locked.amount_approved or locked.amount_requested
         cap = locked.policy.cap_per_enterprise
         if approve and approved_amount is not None and cap is not None and approved_amount > cap:
-            raise ActionError([f"核定金额 {approved_amount} 万元超过单户上限 {cap} 万元"])
+            raise ActionError([_("核定金额 %(amount)s 万元超过单户上限 %(cap)s 万元") % {"amount": approved_amount, "cap": cap}])
         try:
             with transaction.atomic():
                 CaseReview.objects.create(
@@ -293,7 +295,7 @@ def review(case: Case, user: Any, approve: bool, *, amount: Decimal | None = Non
                     amount=approved_amount if approve else None, reason=reason.strip(), reviewer=user,
                     snapshot=snapshot(locked.policy, locked.enterprise_id))
         except IntegrityError:
-            raise ActionError(["该步骤已审核，请勿重复提交"]) from None
+            raise ActionError([_("该步骤已审核，请勿重复提交")]) from None
         last = locked.review_step + 1 >= len(chain)
         if approve and not last:
             locked.review_step += 1
@@ -333,7 +335,7 @@ def pay(case: Case, user: Any, *, idempotency_key: str, paid_on: dt.date | None 
     then the per-enterprise cap and the remaining budget are checked against the ledger, then the row is
     written and the case moves to 已兑现."""
     if not idempotency_key:
-        raise ActionError(["缺少提交标识"])
+        raise ActionError([_("缺少提交标识")])
     day = paid_on or timezone.localdate()
     existing = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -346,27 +348,27 @@ def pay(case: Case, user: Any, *, idempotency_key: str, paid_on: dt.date | None 
                 return existing, False
             locked = Case.objects.select_for_update().get(pk=case.pk)
             if not _cases(user).filter(pk=case.pk).exists():
-                raise ActionError(["该记录不在您的管辖范围内"])
+                raise ActionError([_("该记录不在您的管辖范围内")])
             if not is_handler(user, locked):
-                raise ActionError(["您没有拨付的权限"])
+                raise ActionError([_("您没有拨付的权限")])
             if locked.state != CaseState.APPROVED:
-                raise ActionError([f"当前状态为“{locked.get_state_display()}”，不能拨付"])
+                raise ActionError([_("当前状态为“%(state)s”，不能拨付") % {"state": locked.get_state_display()}])
             amount = locked.amount_approved
             errors: list[str] = []
             if amount is None or amount <= 0:
-                errors.append("核定金额为空或为零，不能拨付")
+                errors.append(_("核定金额为空或为零，不能拨付"))
             else:
                 if policy.cap_per_enterprise is not None:
                     had = Disbursement.objects.filter(policy=policy, enterprise_id=locked.enterprise_id).aggregate(
                         s=Sum("amount"))["s"] or ZERO
                     if had + amount > policy.cap_per_enterprise:
-                        errors.append(f"超过单户上限：已兑现 {had} 万元，本次 {amount} 万元，上限 "
-                                      f"{policy.cap_per_enterprise} 万元")
+                        errors.append(_("超过单户上限：已兑现 %(had)s 万元，本次 %(amount)s 万元，上限 %(cap)s 万元")
+                                      % {"had": had, "amount": amount, "cap": policy.cap_per_enterprise})
                 if policy.budget is not None:
                     used = budget_used(policy)
                     if used + amount > policy.budget:
-                        errors.append(f"超过资金总额：已使用 {used} 万元，本次 {amount} 万元，剩余 "
-                                      f"{policy.budget - used} 万元")
+                        errors.append(_("超过资金总额：已使用 %(used)s 万元，本次 %(amount)s 万元，剩余 %(left)s 万元")
+                                      % {"used": used, "amount": amount, "left": policy.budget - used})
             if errors:
                 raise ActionError(errors)
             assert amount is not None
@@ -383,7 +385,7 @@ def pay(case: Case, user: Any, *, idempotency_key: str, paid_on: dt.date | None 
         existing = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
-        raise ActionError(["该事项已拨付，请勿重复拨付"]) from None
+        raise ActionError([_("该事项已拨付，请勿重复拨付")]) from None
     _notify_enterprise(case, f"政策资金已拨付：{case.policy.title}", f"兑现金额 {amount} 万元，拨付日期 {day}。")
     return row, True
 
@@ -394,7 +396,7 @@ def create_batch(policy: Policy, user: Any, case_ids: list[int], paid_on: dt.dat
 
     ids = list(_cases(user).filter(policy=policy, state=CaseState.APPROVED, pk__in=case_ids).values_list("pk", flat=True))
     if not ids:
-        raise ActionError(["没有可拨付的事项"])
+        raise ActionError([_("没有可拨付的事项")])
     with transaction.atomic():
         n = PaymentBatch.objects.filter(policy=policy).count() + 1
         batch = PaymentBatch.objects.create(number=f"{policy.code[:24]}-{paid_on:%Y%m%d}-{n:03d}", policy=policy,
@@ -443,11 +445,11 @@ def recover_batches() -> int:
 
 def rate(case: Case, user: Any, rating: int, comment: str = "", complaint: bool = False) -> Case:
     if not is_owner(user, case):
-        raise ActionError(["只有本企业用户可以评价"])
+        raise ActionError([_("只有本企业用户可以评价")])
     if not case.is_final:
-        raise ActionError(["办结后才能评价"])
+        raise ActionError([_("办结后才能评价")])
     if not 1 <= int(rating) <= 5:
-        raise ActionError(["评价分值为 1–5"])
+        raise ActionError([_("评价分值为 1–5")])
     Case.objects.filter(pk=case.pk).update(rating=int(rating), rating_comment=comment[:300], complaint=complaint)
     case.refresh_from_db()
     return case
@@ -573,11 +575,11 @@ def reduction_list(ledger: QuerySet[Disbursement], taxes: QuerySet[TaxReduction]
     rows: list[dict] = []
     for paid in ledger.select_related("policy", "batch"):
         rows.append({"date": paid.paid_on, "year": paid.paid_on.year, "title": paid.policy.title,
-                     "kind": str(paid.policy.get_kind_display()), "amount": paid.amount, "source": "兑现台账",
+                     "kind": str(paid.policy.get_kind_display()), "amount": paid.amount, "source": gettext_lazy("兑现台账"),
                      "detail": paid.batch.number if paid.batch else ""})
     for t in (taxes if taxes is not None else TaxReduction.objects.none()):
         rows.append({"date": t.reduced_on, "year": t.year, "title": t.item, "kind": str(t.get_tax_kind_display()),
-                     "amount": t.amount, "source": t.authority or "税费减免导入", "detail": t.basis})
+                     "amount": t.amount, "source": t.authority or gettext_lazy("税费减免导入"), "detail": t.basis})
     rows.sort(key=lambda r: (r["year"], r["date"] or dt.date(r["year"], 12, 31)), reverse=True)
     years: dict[int, Decimal] = {}
     kinds: dict[str, Decimal] = {}

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from sqlglot import exp
 
 from industrybrain.core.models import Industry, Region
@@ -27,7 +29,8 @@ from industrybrain.rules.language import literal_value
 
 from . import eligibility as E
 
-SIZE_LABELS = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型", None: "未知"}
+SIZE_LABELS = {"large": gettext_lazy("大型"), "medium": gettext_lazy("中型"), "small": gettext_lazy("小型"),
+               "micro": gettext_lazy("微型"), None: gettext_lazy("未知")}
 SWEEP_FACTORS = (0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
 
 
@@ -137,7 +140,7 @@ def simulate(eligibility: str, formula: str = "", cap: Decimal | None = None, bu
             groups[key][value][1] += amount
     sim.by_city = sorted(({"code": k, "name": regions.get(k, {}).get("name", k), "count": v[0], "cost": v[1]}
                           for k, v in groups["city"].items()), key=lambda r: -r["count"])
-    sim.by_section = sorted(({"code": k, "name": section_names.get(k, k or "未知"), "count": v[0], "cost": v[1]}
+    sim.by_section = sorted(({"code": k, "name": section_names.get(k, k or gettext_lazy("未知")), "count": v[0], "cost": v[1]}
                              for k, v in groups["section"].items()), key=lambda r: -r["count"])
     sim.by_size = sorted(({"code": k, "name": SIZE_LABELS.get(k, k), "count": v[0], "cost": v[1]}
                           for k, v in groups["size"].items()), key=lambda r: -r["count"])
@@ -188,6 +191,6 @@ def chart(sim: Simulation) -> dict:
         return {}
     pts = sim.sweep["points"]
     return {"categories": [f"{p['threshold']:g}" for p in pts],
-            "yAxes": [{"name": "企业数"}, {"name": "万元"}],
-            "series": [{"name": "符合企业数", "type": "bar", "data": [p["count"] for p in pts]},
-                       {"name": "兑现总额（万元）", "type": "line", "yAxisIndex": 1, "data": [p["cost"] for p in pts]}]}
+            "yAxes": [{"name": _("企业数")}, {"name": _("万元")}],
+            "series": [{"name": _("符合企业数"), "type": "bar", "data": [p["count"] for p in pts]},
+                       {"name": _("兑现总额（万元）"), "type": "line", "yAxisIndex": 1, "data": [p["cost"] for p in pts]}]}

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from industrybrain.core.access import get_scoped_or_404, scope
 from industrybrain.core.exports import Column, field, xlsx_response
@@ -60,7 +61,7 @@ def visible_policies(user: Any) -> QuerySet[Policy]:
 def _policy(request, pk: int) -> Policy:
     policy = visible_policies(request.user).select_related("department", "region").filter(pk=pk).first()
     if policy is None:
-        raise Http404("未找到该政策或无权查看")
+        raise Http404(_("未找到该政策或无权查看"))
     return policy
 
 
@@ -134,11 +135,11 @@ def _save_policy(request, form: PolicyForm, before: Policy | None) -> Policy:
 @login_required
 def policy_create(request):
     if not can_manage(request.user):
-        raise Http404("无权新增政策")
+        raise Http404(_("无权新增政策"))
     form = PolicyForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         policy = _save_policy(request, form, None)
-        messages.success(request, "政策已保存，已排队重新匹配")
+        messages.success(request, _("政策已保存，已排队重新匹配"))
         return redirect("policies:policy-detail", pk=policy.pk)
     return render(request, "policies/policy_form.html", {"form": form, "policy": None})
 
@@ -146,13 +147,13 @@ def policy_create(request):
 @login_required
 def policy_edit(request, pk: int):
     if not can_manage(request.user):
-        raise Http404("无权修改政策")
+        raise Http404(_("无权修改政策"))
     policy = get_scoped_or_404(request.user, Policy.objects.all(), pk=pk)
     before = Policy.objects.get(pk=pk)
     form = PolicyForm(request.POST or None, instance=policy, user=request.user)
     if request.method == "POST" and form.is_valid():
         _save_policy(request, form, before)
-        messages.success(request, "政策已保存，已排队重新匹配")
+        messages.success(request, _("政策已保存，已排队重新匹配"))
         return redirect("policies:policy-detail", pk=pk)
     return render(request, "policies/policy_form.html", {"form": form, "policy": policy})
 
@@ -165,7 +166,7 @@ def policy_rematch(request, pk: int):
         raise Http404
     policy = get_scoped_or_404(request.user, Policy.objects.all(), pk=pk)
     queue_match(policy)  # type: ignore[arg-type]
-    messages.success(request, "已排队重新匹配")
+    messages.success(request, _("已排队重新匹配"))
     return redirect("policies:policy-detail", pk=pk)
 
 
@@ -311,13 +312,13 @@ def case_action(request, pk: int):
             services.rate(case, user, int(post.get("rating", "0") or 0), post.get("comment", ""),
                           bool(post.get("complaint")))
         else:
-            messages.error(request, "未知的操作")
+            messages.error(request, _("未知的操作"))
             return redirect("policies:case-detail", pk=pk)
     except (TransitionError, ValueError, ArithmeticError) as exc:
         for e in getattr(exc, "errors", [str(exc)]):
             messages.error(request, e)
         return redirect("policies:case-detail", pk=pk)
-    messages.success(request, "已办理")
+    messages.success(request, _("已办理"))
     return redirect("policies:case-detail", pk=pk)
 
 
@@ -332,7 +333,7 @@ def generate_list(request, pk: int):
         for e in exc.errors:
             messages.error(request, e)
     else:
-        messages.success(request, f"已生成兑现名单 {n} 户，待执行部门审核")
+        messages.success(request, _("已生成兑现名单 %(n)s 户，待执行部门审核") % {"n": n})
     return redirect("policies:policy-detail", pk=pk)
 
 

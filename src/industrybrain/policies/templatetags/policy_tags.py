@@ -8,6 +8,7 @@ from django import template
 
 from industrybrain.policies import eligibility as E
 from industrybrain.policies.models import CaseState
+from industrybrain.registry.sizing import SizeClass
 
 register = template.Library()
 
@@ -29,5 +30,10 @@ def state_label(state: Any) -> str:
 
 @register.filter
 def size_name(code: Any) -> str:
-    """An enterprise size code's Chinese name ('small' → 小型); empty stays empty."""
-    return E.choice_name("size_class", code) if code else ""
+    """An enterprise size code's name in the page's language ('small' → 小型 / Small); empty stays empty."""
+    if not code:
+        return ""
+    try:
+        return str(SizeClass(code).label)
+    except ValueError:
+        return E.choice_name("size_class", code)
