@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -131,7 +132,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             elif name == "pay":
                 services.pay(case, user, idempotency_key=token or uuid.uuid4().hex)
             else:
-                raise DRFValidationError({"action": ["未知的操作"]})
+                raise DRFValidationError({"action": [_("未知的操作")]})
         except TransitionError as exc:
             raise DRFValidationError({"errors": exc.errors}) from None
         return Response(CaseSerializer(Case.objects.get(pk=case.pk)).data)
