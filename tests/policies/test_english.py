@@ -88,9 +88,8 @@ def data_values(policies) -> list[str]:
     return sorted((v for v in values if v and CJK.search(v)), key=len, reverse=True)
 
 
-# the language switcher names each language in itself; "一指减负" is the shared catalogue's entry (its English
-# keeps the Chinese term in brackets), not one of this app's
-ALLOWED = ["简体中文", "(一指减负)"]
+# the language switcher names each language in itself
+ALLOWED = ["简体中文"]
 
 
 def chinese_left(html: str, data: list[str]) -> list[str]:
