@@ -644,6 +644,12 @@ def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source
             if cte.alias == "crit":
                 cte.set("materialized", False)
                 cte.set("this", cte.this.limit(-1))
+    if dialect == "postgres" and source is not None and with_ is not None:
+        # inlined, the whole count runs in parallel workers (a MATERIALIZED CTE is scanned by the leader
+        # alone): 1M enterprises, 创新型 3.0–3.6 s → 2.5 s
+        for cte in with_.expressions:
+            if cte.alias == "crit":
+                cte.set("materialized", False)
     tree.set("with_" if "with_" in tree.args else "with", None)
     outcome = column("outcome", "r")
 
