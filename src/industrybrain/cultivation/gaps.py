@@ -351,14 +351,6 @@ def _term_name(spec: RuleSpec, node: exp.Expr) -> str:
     return node.sql()
 
 
-def _split_and(node: exp.Expr) -> list[exp.Expr]:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    if isinstance(node, exp.And):
-        return _split_and(node.this) + _split_and(node.expression)
-    return [node]
-
-
 def units(spec: RuleSpec, env: _Env) -> list[Unit]:
     """The rule's criteria as counted for the pool, each with its result and gap."""
     analyser = _Analyser(spec, env)
