@@ -120,6 +120,24 @@ def test_alerts_record_their_basis_and_coverage_is_configurable(plants):
     assert status[plants["C"].pk] == "alert"
 
 
+def test_the_run_stores_insufficient_rows_and_the_page_reads_them(client, plants, officers):
+    from industrybrain.monitoring.models import ElectricityDataGap
+
+    client.force_login(officers["xihu"])
+    live = client.get("/monitoring/electricity/?period=2019-03").context  # not run yet: computed from readings
+    assert {r["enterprise"].pk for r in live["insufficient"]} == {plants["C"].pk, plants["E"].pk}
+    electricity.run_alerts(2019, 3)
+    assert dict(ElectricityDataGap.objects.values_list("enterprise_id", "reason")) == {
+        plants["C"].pk: "month_short", plants["E"].pk: "no_readings"}
+    DailyElectricity.objects.filter(enterprise=plants["E"]).delete()  # the page shows the run, not a recount
+    stored = client.get("/monitoring/electricity/?period=2019-03").context
+    assert stored["insufficient_total"] == 2 and stored["insufficient_regions"] == [{"name": "西湖区", "n": 2}]
+    client.force_login(officers["haishu"])
+    assert client.get("/monitoring/electricity/?period=2019-03").context["insufficient_total"] == 0
+    electricity.run_alerts(2019, 3)  # a rerun replaces the month's rows
+    assert ElectricityDataGap.objects.count() == 1
+
+
 def test_insufficient_is_listed_and_scoped(plants):
     assert set(electricity.insufficient(2019, 3)["enterprise_id"]) == {plants["C"].pk, plants["E"].pk}
     assert electricity.insufficient(2019, 3, {"330203"}).height == 0

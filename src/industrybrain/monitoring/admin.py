@@ -79,3 +79,10 @@ class ElectricityAlertAdmin(ReadOnlyAdmin):
     list_display = ["year", "month", "enterprise", "region", "level", "baseline_pct", "yoy_pct"]
     list_filter = ["year", "month", "level"]
     raw_id_fields = ["enterprise"]
+
+
+@admin.register(models.ElectricityDataGap)
+class ElectricityDataGapAdmin(ReadOnlyAdmin):
+    list_display = ["year", "month", "enterprise", "region", "reason"]
+    list_filter = ["year", "month", "reason"]
+    raw_id_fields = ["enterprise"]

@@ -12,7 +12,7 @@ from industrybrain.core.models import Region, Role, User
 from industrybrain.indicators import services
 
 from . import electricity, electricity_demo, letters, published, triggers
-from .models import ElectricityAlert, Level, PublishedBoard, RegionPlan, TriggerHit, WarningLetter
+from .models import ElectricityAlert, ElectricityDataGap, Level, PublishedBoard, RegionPlan, TriggerHit, WarningLetter
 from .rankings import board_indicators, build_board
 
 PUBLISHED = ("above_scale_value_added", "industrial_investment", "manufacturing_investment")
@@ -76,5 +76,6 @@ def clear() -> None:
     WarningLetter.objects.all().delete()
     TriggerHit.objects.all().delete()
     ElectricityAlert.objects.all().delete()
+    ElectricityDataGap.objects.all().delete()
     electricity_demo.clear()
     RegionPlan.objects.all().delete()

@@ -55,7 +55,7 @@ from industrybrain.core.models import Region
 from industrybrain.indicators.models import Basis, Indicator, IndicatorValue
 from industrybrain.registry.models import DailyElectricity, Enterprise, MonthlyFact
 
-from .models import ElectricityAlert, MonitoringConfig
+from .models import ElectricityAlert, ElectricityDataGap, MonitoringConfig
 
 ELECTRICITY = "industrial_electricity"
 VALUE_ADDED = "above_scale_value_added"
@@ -255,13 +255,18 @@ def _dec(value: float | None, places: str) -> Decimal | None:
 
 
 def run_alerts(year: int, month: int, config: MonitoringConfig | None = None) -> int:
-    """Store the month's enterprise alerts (replacing the month's earlier run); returns their number."""
-    return store_alerts(year, month, alert_frame(year, month, config))
+    """Store the month's enterprise alerts and 数据不足 rows (replacing the month's earlier run); returns the
+    number of alerts."""
+    return store_alerts(year, month, assess(year, month, config))
 
 
-def store_alerts(year: int, month: int, df: pl.DataFrame) -> int:
-    """Replace the month's stored alerts with the alert rows of `df` (assess / alert_frame)."""
-    df = df.filter(pl.col("status") == "alert")
+def store_alerts(year: int, month: int, assessed: pl.DataFrame) -> int:
+    """Replace the month's stored alerts with the alert rows of `assessed` (from `assess`) and its stored
+    数据不足 rows with the insufficient ones, in one transaction; returns the number of alerts."""
+    df = assessed.filter(pl.col("status") == "alert")
+    gaps = [ElectricityDataGap(year=year, month=month, enterprise_id=r["enterprise_id"], region_id=r["region_id"],
+                               reason=r["reason"] or ElectricityDataGap.Reason.MONTH_SHORT)
+            for r in assessed.filter(pl.col("status") == "insufficient").iter_rows(named=True)]
     rows = [ElectricityAlert(
         year=year, month=month, enterprise_id=r["enterprise_id"], region_id=r["region_id"],
         industry_id=r["industry_id"], electricity=_dec(r["electricity"], "0.01") or Decimal(0), baseline=_dec(r["baseline"], "0.01"),
@@ -273,6 +278,8 @@ def store_alerts(year: int, month: int, df: pl.DataFrame) -> int:
     with transaction.atomic():
         ElectricityAlert.objects.filter(year=year, month=month).delete()
         ElectricityAlert.objects.bulk_create(rows, batch_size=2000)
+        ElectricityDataGap.objects.filter(year=year, month=month).delete()
+        ElectricityDataGap.objects.bulk_create(gaps, batch_size=2000)
     return len(rows)
 
 

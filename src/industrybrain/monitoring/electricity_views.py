@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from industrybrain.core.models import Region
 from industrybrain.registry.models import Enterprise, MonthlyFact
 
 from . import electricity
-from .models import ElectricityAlert, MonitoringConfig
+from .models import ElectricityAlert, ElectricityDataGap, MonitoringConfig
 from .views import government_only, parse_period, user_province
 
 PER_PAGE = 50
@@ -62,7 +62,18 @@ def _thresholds() -> dict[str, str]:
     return {"baseline_ratio": f"{float(config.baseline_ratio_pct):g}", "yoy_drop": f"{float(config.yoy_drop_pct):g}"}
 
 
+def _reason_labels() -> dict[str, str]:
+    return {"no_readings": _("本月无读数（上年12月有读数）"),
+            "month_short": _("本月读数不足%(pct)s%%的工作日") % {"pct": _coverage_pct()},
+            "no_reference": _("上年12月与上年同月读数均不足，无法比较")}
+
+
 def _insufficient(request, year: int, month: int) -> dict:
+    """数据不足 of the month in the user's scope: the rows the month's run stored, or — for a month not run
+    yet — computed from the readings (slow for a whole province: seconds)."""
+    stored = scope(request.user, ElectricityDataGap.objects.filter(year=year, month=month))
+    if stored.exists() or ElectricityAlert.objects.filter(year=year, month=month).exists():
+        return _stored_insufficient(stored)
     codes = set(visible_regions(request.user).values_list("code", flat=True))
     frame = electricity.insufficient(year, month, None if request.user.is_administrator else codes)
     if frame.height == 0:
@@ -71,16 +82,22 @@ def _insufficient(request, year: int, month: int) -> dict:
     names = dict(Region.objects.filter(pk__in=counts["region_id"].to_list()).values_list("code", "name"))
     shown = frame.sort("enterprise_id").head(INSUFFICIENT_SHOWN)
     ents = Enterprise.objects.in_bulk(shown["enterprise_id"].to_list())
-    reasons = {"no_readings": _("本月无读数（上年12月有读数）"),
-               "month_short": _("本月读数不足%(pct)s%%的工作日") % {"pct": _coverage_pct()},
-               "no_reference": _("上年12月与上年同月读数均不足，无法比较")}
-    rows = [{"enterprise": ents[r["enterprise_id"]], "electricity": r["electricity"], "baseline": r["baseline"],
-             "reason": reasons.get(r["reason"] or "", "")}
+    reasons = _reason_labels()
+    rows = [{"enterprise": ents[r["enterprise_id"]], "reason": reasons.get(r["reason"] or "", "")}
             for r in shown.iter_rows(named=True) if r["enterprise_id"] in ents]
     return {"insufficient_total": frame.height,
             "insufficient_regions": [{"name": names.get(r["region_id"], r["region_id"]), "n": r["n"]}
                                      for r in counts.iter_rows(named=True)],
             "insufficient": rows}
+
+
+def _stored_insufficient(stored) -> dict:
+    reasons = _reason_labels()
+    counts = list(stored.values("region__name").annotate(n=Count("pk")).order_by("-n", "region__name"))
+    shown = stored.select_related("enterprise").order_by("enterprise_id")[:INSUFFICIENT_SHOWN]
+    return {"insufficient_total": sum(c["n"] for c in counts),
+            "insufficient_regions": [{"name": c["region__name"], "n": c["n"]} for c in counts],
+            "insufficient": [{"enterprise": g.enterprise, "reason": reasons.get(g.reason, "")} for g in shown]}
 
 
 @login_required

@@ -279,3 +279,30 @@ class ElectricityAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.enterprise_id} {self.level}"
+
+
+class ElectricityDataGap(models.Model):
+    """An enterprise whose month could not be judged (数据不足), stored by the month's run beside its alerts so
+    the page lists them without recomputing a province's readings."""
+
+    class Reason(models.TextChoices):
+        NO_READINGS = "no_readings", _("本月无读数（上年12月有读数）")
+        MONTH_SHORT = "month_short", _("本月读数不足规定比例的工作日")
+        NO_REFERENCE = "no_reference", _("上年12月与上年同月读数均不足，无法比较")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="+", verbose_name=_("企业"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("区划"))
+    reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
+
+    scope_paths = ScopePaths(region="region", enterprise="enterprise", steward="enterprise__steward")
+
+    class Meta:
+        ordering = ["year", "month", "enterprise"]
+        verbose_name = verbose_name_plural = _("用电数据不足")
+        constraints = [models.UniqueConstraint(fields=["year", "month", "enterprise"], name="uniq_electricity_gap")]
+        indexes = [models.Index(fields=["year", "month", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.enterprise_id}"
