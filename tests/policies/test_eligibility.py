@@ -79,7 +79,7 @@ def test_reasons_list_each_condition_with_value_threshold_and_gap(firm_factory):
     assert [r["result"] for r in reasons] == ["fail", "pass"]
     assert reasons[0]["values"][0] == {"code": "rd_ratio_last_year", "label": "上年度研发费用占营业收入比重", "unit": "%",
                                        "value": 2.5}
-    assert reasons[0]["gap"] == "上年度研发费用占营业收入比重还差 0.5%（现为 2.5%，要求 ≥ 3%）"
+    assert reasons[0]["gap"] == "上年度研发费用占营业收入比重还差 0.5 个百分点（现为 2.5%，要求 ≥ 3%）"
     assert reasons[1]["gap"] == ""
     assert E.outcome_of(prule, row) == "near_miss"
 

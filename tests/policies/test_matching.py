@@ -21,7 +21,7 @@ def test_match_policy_stores_qualified_and_near_misses_with_reasons_and_amount(p
     rows = {m.enterprise_id: m for m in matching.hydrate(PolicyMatch.objects.filter(policy=policy))}
     assert rows[good.pk].amount == Decimal("40.00") and rows[big.pk].amount == Decimal("50.00")
     assert rows[near.pk].outcome == MatchOutcome.NEAR_MISS and rows[near.pk].amount is None
-    assert "还差 1%" in rows[near.pk].reasons[0]["gap"]
+    assert "还差 1 个百分点" in rows[near.pk].reasons[0]["gap"]
     assert far.pk not in rows
     assert rows[good.pk].values["rd_ratio_last_year"] == 8.0
 

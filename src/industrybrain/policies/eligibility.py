@@ -601,7 +601,10 @@ def gap(node: exp.Expr, values: dict[str, Any]) -> str:
             if diff <= 0:
                 return ""
             verb = "还差" if type(node) in (exp.GT, exp.GTE) else "需降低"
-            return f"{_label(code)}{verb} {round(diff, 2):g}{unit}（现为 {round(value, 2):g}{unit}，要求 {OPS[type(node)]} {threshold:g}{unit}）"
+            # a gap between two percentages is in percentage points (研发费用占比 6%，差 2 个百分点), not in %
+            gap_unit = " 个百分点" if unit == "%" else unit
+            return (f"{_label(code)}{verb} {round(diff, 2):g}{gap_unit}（现为 {round(value, 2):g}{unit}，"
+                    f"要求 {OPS[type(node)]} {threshold:g}{unit}）")
     return "不满足：" + describe(node)
 
 
