@@ -265,6 +265,11 @@ def _in_ids(col: exp.Expr, ids: list[int] | None) -> exp.Expr | None:
     return exp.In(this=col, expressions=[exp.Literal.number(int(i)) for i in ids])
 
 
+def in_range(col: exp.Expr) -> exp.Expr:
+    """lo ≤ col < hi (bound parameters `lo`, `hi`): one slice of the enterprise ids (parallel statements)."""
+    return exp.And(this=exp.GTE(this=col, expression=_ph("lo")), expression=exp.LT(this=col, expression=_ph("hi")))
+
+
 def attribute_pivot(codes: list[str], ids: list[int] | None = None, among: exp.Expr | None = None,
                     latest: bool = False) -> exp.Select:
     """enterprise_id, v_<code> …: each attribute's latest value recorded on or before the bound date (ties:
@@ -307,9 +312,10 @@ def attribute_pivot(codes: list[str], ids: list[int] | None = None, among: exp.E
 
 
 def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterable[int] | None = None,
-               attr_current: str | None = None) -> exp.Select:
+               attr_current: str | None = None, id_range: bool = False) -> exp.Select:
     """SELECT enterprise_id, region_code, <base columns> over the enterprise base for the bound date.
-    `attr_current`: the current-attribute table to read (whole base only; see rules/attributes.py)."""
+    `attr_current`: the current-attribute table to read (whole base only; see rules/attributes.py).
+    `id_range` (whole base only): only lo ≤ enterprise id < hi (bound), every layer filtered."""
     t = _tables()
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     e = "e"
@@ -325,6 +331,8 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
         alias = f"y{n}"
         on: exp.Expr = exp.And(this=exp.EQ(this=column("enterprise_id", alias), expression=column("id", e)),
                      expression=exp.EQ(this=column("year", alias), expression=_ph(f"y{n}")))
+        if id_range and ids is None:  # the slice's facts only (else each slice hashes every year's facts)
+            on = exp.And(this=on, expression=in_range(column("enterprise_id", alias)))
         joins.append((exp.to_table(t["yearly"]).as_(alias), on))
         outs += [exp.alias_(_dbl(column(col.field, alias)), col.code) for col in yearly if col.year_offset == n]
 
@@ -340,6 +348,8 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
                    expression=exp.GTE(this=column("valid_until", "c"), expression=_ph("as_of"))))
         if ids is not None:
             cq = cq.where(_in_ids(column("enterprise_id", "c"), ids))
+        elif id_range:
+            cq = cq.where(in_range(column("enterprise_id", "c")))
         ctes.append(("cert", cq.group_by(column("enterprise_id", "c"))))
         outs += [exp.alias_(exp.EQ(this=exp.Coalesce(this=column(col.code, "cert"), expressions=[exp.Literal.number(0)]),
                                    expression=exp.Literal.number(1)), col.code) for col in certs]
@@ -353,14 +363,17 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
             # right for date D when none of the enterprise's values was recorded after D — the others (and
             # only they) take the per-date pivot
             def current(op) -> exp.Select:
-                return exp.select(column("enterprise_id", "a")).from_(exp.to_table(attr_current).as_("a")).where(
+                q = exp.select(column("enterprise_id", "a")).from_(exp.to_table(attr_current).as_("a")).where(
                     op(this=column("last_as_of", "a"), expression=_ph("as_of")))
+                return q.where(in_range(column("enterprise_id", "a"))) if id_range else q
 
             fresh = current(exp.LTE).select(*[column(f"v_{code}", "a") for code in codes])
             later = exp.Subquery(this=current(exp.GT))
             pivot = attribute_pivot(codes, None, later)
             ctes.append(("attr", exp.union(fresh, pivot, distinct=False)))  # type: ignore[arg-type]
         else:
+            if id_range and ids is None:
+                pivot = pivot.where(in_range(column("enterprise_id", "r")))
             ctes.append(("attr", pivot))
         for col in attr_cols:
             raw: exp.Expr = column(f"v_{col.field}", "attr")
@@ -399,6 +412,8 @@ def base_query(columns: list[F.BaseColumn], dialect: str, enterprise_ids: Iterab
                                                            expression=column("id", e)), join_type="left")
     if ids is not None:
         select = select.where(_in_ids(column("id", e), ids))
+    elif id_range:
+        select = select.where(in_range(column("id", e)))
     for name, q in ctes:
         select = select.with_(name, as_=q)
     return select
@@ -418,12 +433,13 @@ def _feature_layer(feature_codes: list[str], dialect: str | None = None) -> exp.
 
 
 def feature_query(feature_codes: Iterable[str], dialect: str, enterprise_ids: Iterable[int] | None = None,
-                  attr_current: str | None = None) -> tuple[exp.Select, list[str]]:
+                  attr_current: str | None = None, id_range: bool = False) -> tuple[exp.Select, list[str]]:
     """enterprise_id, region_code and the given features (f_<code>) for the bound date: what a feature
     snapshot stores (`snapshot.build`). One statement; the same derivations as a rule's own feature layer.
-    `attr_current`: read attributes from the current-attribute table (whole base, rules/attributes.py)."""
+    `attr_current`: read attributes from the current-attribute table (whole base, rules/attributes.py).
+    `id_range` (whole base): one slice lo ≤ enterprise id < hi (bound) — parallel snapshot builds."""
     codes = sorted(feature_codes)
-    base = base_query(F.base_columns_for(set(codes)), dialect, enterprise_ids, attr_current)
+    base = base_query(F.base_columns_for(set(codes)), dialect, enterprise_ids, attr_current, id_range)
     feat = _feature_layer(codes, dialect)
     cols = ["enterprise_id", "region_code", *[f"f_{c}" for c in codes]]
     final = exp.select(*[column(c, "feat") for c in cols]).from_("feat").with_("base", as_=base).with_("feat", as_=feat)
@@ -440,7 +456,7 @@ def _snapshot_layer(feature_codes: list[str], table: str, enterprise_ids: Iterab
                     id_range: bool = False) -> exp.Select:
     feat = exp.select(column("enterprise_id", "s"), column("region_code", "s"),
                       *[column(f"f_{c}", "s") for c in feature_codes]).from_(exp.to_table(table).as_("s"))
-    if id_range:  # a slice of the snapshot: lo ≤ enterprise_id < hi (bound), for parallel previews
+    if id_range:  # a slice of the snapshot: lo ≤ enterprise_id < hi (bound), for parallel statements
         feat = feat.where(exp.GTE(this=column("enterprise_id", "s"), expression=_ph("lo"))).where(
             exp.LT(this=column("enterprise_id", "s"), expression=_ph("hi")))
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
@@ -604,21 +620,22 @@ _CACHE: dict[tuple, tuple[str, tuple[str, ...]]] = {}
 
 def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
               enterprise_ids: Iterable[int] | None = None, source: str | None = None, *,
-              extra: Extra | None = None) -> Statement:
+              extra: Extra | None = None, id_range: bool = False) -> Statement:
     """The rule's SQL and bound parameters; the text is cached per rule checksum, dialect, subset size,
     source (a feature snapshot table, or None to derive the features from the registry) and the extra
-    columns (`rule_query`'s hook)."""
+    columns (`rule_query`'s hook). `id_range` (snapshot source only): lo ≤ enterprise_id < hi (bound)."""
+    id_range = id_range and source is not None
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     params = params_for(as_of)
     if ids is not None and len(ids) <= ID_PLACEHOLDERS:
         params.update({f"e{i}": eid for i, eid in enumerate(ids)})
     cacheable = bool(spec.checksum) and (ids is None or len(ids) <= ID_PLACEHOLDERS)
     extras = tuple((name, e.text if isinstance(e, Expression) else e) for name, e in (extra or {}).items())
-    key = (spec.checksum, dialect, None if ids is None else len(ids), source, extras)
+    key = (spec.checksum, dialect, None if ids is None else len(ids), source, extras, id_range)
     if cacheable and key in _CACHE:
         sql, cols = _CACHE[key]
         return Statement(sql, params, cols)
-    tree, col_list = rule_query(spec, dialect, ids, source, extra=extra)
+    tree, col_list = rule_query(spec, dialect, ids, source, id_range, extra=extra)
     sql, cols = render(tree, dialect), tuple(col_list)
     if cacheable:
         if len(_CACHE) > 512:
@@ -760,17 +777,19 @@ def units_sql(spec: RuleSpec, dialect: str, alias: str = "r") -> tuple[str, str]
 
 
 def store_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, enterprise_ids: Iterable[int] | None = None,
-                    source: str | None = None, compact: bool = False) -> Statement:
+                    source: str | None = None, compact: bool = False, id_range: bool = False) -> Statement:
     """SELECT evaluation_id, enterprise_id, outcome, score, subscores, criteria, values, failed_units,
     unknown_units — the stored result of every enterprise, built in the database (JSON included) as
     `evaluate.payload` builds it in Python; the evaluation id is the bound parameter `evaluation`.
 
     `compact` (whole-base evaluations over a frozen feature snapshot): the three JSON columns are empty
     objects — building them was most of the cost of storing a million results; `evaluate.result_rows`
-    rebuilds them from the snapshot row and the rule version."""
-    inner = statement(spec, dialect, as_of, enterprise_ids, source)
+    rebuilds them from the snapshot row and the rule version. `id_range` (snapshot source only): one slice
+    lo ≤ enterprise_id < hi (bound parameters `lo`, `hi`), for stores split over connections."""
+    id_range = id_range and source is not None
+    inner = statement(spec, dialect, as_of, enterprise_ids, source, id_range=id_range)
     key = (spec.checksum, dialect, "store", None if enterprise_ids is None else len(set(enterprise_ids)), source,
-           compact)
+           compact, id_range)
     cols = ("evaluation_id", "enterprise_id", "outcome", "score", "subscores", "criteria", "values",
             "failed_units", "unknown_units")
     params = {**inner.params, "evaluation": None}

@@ -22,12 +22,12 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from . import features as F
-from . import pyeval
+from . import parallel, pyeval
 from . import snapshot as snapshots
 from .compiler import Extra, dialect_for, extra_columns, preview_statement, statement, store_statement
 from .language import Type
@@ -153,12 +153,24 @@ def evaluate_rule(rule_code: str | RuleVersion, as_of: datetime.date, enterprise
         snapshot = snapshots.ensure(as_of) if reuse_snapshot else snapshots.build(as_of)
     if ids is None:
         snapshots.tune_sqlite()
-    with transaction.atomic():
-        return _evaluate(version, as_of, ids, user, snapshot if ids is None else None, trigger, started)
+    # PostgreSQL, whole base, not inside a caller's transaction: the results are stored in enterprise-id
+    # slices on two connections at once (`_store`)
+    sliced = ids is None and not connection.in_atomic_block and parallel.workers(snapshot.enterprise_count
+                                                                                  if snapshot else None) > 1
+    pk: list[int] = []
+    try:
+        with transaction.atomic():
+            return _evaluate(version, as_of, ids, user, snapshot if ids is None else None, trigger, started,
+                             sliced=sliced, created=pk)
+    except BaseException:
+        if sliced and pk:  # the other slices committed their rows under the rolled-back evaluation's id
+            EvaluationResult.objects.filter(evaluation_id=pk[0]).delete()
+        raise
 
 
 def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None, user,
-              snapshot: FeatureSnapshot | None, trigger: str, started: float) -> Evaluation:
+              snapshot: FeatureSnapshot | None, trigger: str, started: float, *, sliced: bool = False,
+              created: list[int] | None = None) -> Evaluation:
     spec = load_rule(version.text)
     dialect = dialect_for(connection.vendor)
     source = snapshot.table if snapshot is not None else None
@@ -171,7 +183,8 @@ def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None,
         snapshots.freeze(locked)
         snapshot.frozen, snapshot.refresh_seq = True, seq
     stmt = statement(spec, dialect, as_of, ids, source)
-    store = store_statement(spec, dialect, as_of, ids, source, compact=snapshot is not None)
+    sliced = sliced and snapshot is not None
+    store = store_statement(spec, dialect, as_of, ids, source, compact=snapshot is not None, id_range=sliced)
     evaluation = Evaluation.objects.create(
         rule_version=version, as_of=as_of, dialect=dialect, subset=ids is not None, snapshot=snapshot,
         snapshot_seq=seq, sql_checksum=hashlib.sha256(stmt.sql.encode()).hexdigest(), triggered_by=user,
@@ -181,9 +194,25 @@ def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None,
     cols = ", ".join(qn(meta.get_field(n).column) for n in ("evaluation", "enterprise", "outcome", "score",  # type: ignore[union-attr,arg-type]
                                                              "subscores", "criteria", "values", "failed_units",
                                                              "unknown_units", "subset"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) SELECT q.*, %(subset)s FROM ({store.sql}) q",  # noqa: S608
-                       {**store.params, "evaluation": evaluation.pk, "subset": ids is not None})
+    if created is not None:
+        created.append(evaluation.pk)
+    insert = f"INSERT INTO {qn(meta.db_table)} ({cols}) SELECT q.*, %(subset)s FROM ({store.sql}) q"  # noqa: S608
+    params = {**store.params, "evaluation": evaluation.pk, "subset": ids is not None}
+    if sliced and snapshot is not None:
+        # enterprise-id slices at once: the first in this transaction, the others on their own connections
+        # (committed under this evaluation's id, which no one reads before this transaction commits; the
+        # caller deletes them if anything fails — `evaluate_rule`)
+        bounds = parallel.id_bounds(snapshot.table, "enterprise_id")
+
+        def store_slice(a: int, b: int) -> None:
+            with connections["default"].cursor() as cursor:
+                cursor.execute(insert, {**params, "lo": a, "hi": b})
+
+        if bounds is not None:
+            parallel.run_slices(store_slice, parallel.slices(*bounds, parallel.workers()))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(insert, params)
     counts = dict(EvaluationResult.objects.filter(evaluation=evaluation).values("outcome")
                   .annotate(n=Count("id")).values_list("outcome", "n"))
     evaluation.pass_count = counts.get(Outcome.PASS, 0)
@@ -372,11 +401,13 @@ def preview(spec: RuleSpec | str, as_of: datetime.date, snapshot: FeatureSnapsho
         spec = load_rule(spec)
     snap = snapshots.ensure(as_of) if snapshot is True else (snapshot or None)
     dialect = dialect_for(connection.vendor)
+    # SQLite: slices on reader connections. PostgreSQL already runs the count in parallel workers: two
+    # sliced statements measured slower at 1,000,000 (创新型 2.9 → 3.6 s, 单项冠军 1.3 → 2.1 s)
     if (snap is not None and dialect == "sqlite" and snap.enterprise_count >= PARALLEL_PREVIEW_MIN
             and not connection.in_atomic_block):
         return _parallel_preview(spec, as_of, snap)
     stmt = preview_statement(spec, dialect, as_of, snap.table if snap else None)
-    with connection.cursor() as cursor:
+    with parallel.no_jit(), connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
     return [dict(zip(stmt.columns, (r[0], *(int(v or 0) for v in r[1:])), strict=True)) for r in rows]
@@ -386,19 +417,19 @@ PARALLEL_PREVIEW_MIN = 200_000  # SQLite runs one statement on one core: larger 
 
 
 def _parallel_preview(spec: RuleSpec, as_of: datetime.date, snap: FeatureSnapshot) -> list[dict]:
-    """SQLite: the preview over enterprise-id slices of the snapshot, one reader connection per CPU
-    (WAL readers run concurrently; the sqlite3 module releases the GIL while a statement runs)."""
+    """The preview over enterprise-id slices of the snapshot, one reader connection per CPU (SQLite: WAL
+    readers run concurrently; the sqlite3 module releases the GIL while a statement runs; PostgreSQL: one
+    backend per slice, `parallel.workers()`)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connections
-
-    stmt = preview_statement(spec, "sqlite", as_of, snap.table, id_range=True)
+    dialect = dialect_for(connection.vendor)
+    stmt = preview_statement(spec, dialect, as_of, snap.table, id_range=True)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(enterprise_id), MAX(enterprise_id) FROM {connection.ops.quote_name(snap.table)}")  # noqa: S608
         lo, hi = cursor.fetchone()
     if lo is None:
         return []
-    workers = max(1, min(os.cpu_count() or 1, 4))
+    workers = max(1, min(os.cpu_count() or 1, 4)) if dialect == "sqlite" else parallel.workers()
     step = (hi - lo) // workers + 1
     ranges = [(lo + k * step, min(lo + (k + 1) * step, hi + 1)) for k in range(workers)]
 

@@ -61,7 +61,11 @@ def _qn(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _create_table(table: str) -> None:
+def _create_table(table: str, ranges: list[tuple[int, int]] | None = None) -> None:
+    """The snapshot table; with `ranges` (PostgreSQL, sliced builds) partitioned by enterprise id, one
+    partition `<table>_p<k>` per slice (open-ended at both ends, so refreshed new enterprises have a place):
+    two connections inserting into one table wait on each other to extend it (measured at 1,000,000: two
+    halves into one table 19–22 s each, into two tables 9.5 s each)."""
     dialect = _dialect()
     types = _SQL_TYPES[dialect]
     key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "bigint PRIMARY KEY"
@@ -70,17 +74,31 @@ def _create_table(table: str) -> None:
     unlogged = "UNLOGGED " if dialect == "postgres" else ""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_qn(table)}")
-        cursor.execute(f"CREATE {unlogged}TABLE {_qn(table)} ({', '.join(cols)})")
+        if not ranges or dialect != "postgres":
+            cursor.execute(f"CREATE {unlogged}TABLE {_qn(table)} ({', '.join(cols)})")
+            return
+        cursor.execute(f"CREATE TABLE {_qn(table)} ({', '.join(cols)}) PARTITION BY RANGE (enterprise_id)")
+        for k, (a, b) in enumerate(ranges):
+            lo = "MINVALUE" if k == 0 else str(int(a))
+            hi = "MAXVALUE" if k == len(ranges) - 1 else str(int(b))
+            cursor.execute(f"CREATE UNLOGGED TABLE {_qn(partition(table, k))} PARTITION OF {_qn(table)} "
+                           f"FOR VALUES FROM ({lo}) TO ({hi})")
+
+
+def partition(table: str, k: int) -> str:
+    return f"{table}_p{k}"
 
 
 _SQL: dict[tuple, str] = {}  # feature query text per dialect and subset size (rendering costs ~0.5 s)
 
 
-def _feature_sql(dialect: str, ids: list[int] | None, attr_current: str | None = None) -> str:
-    key = (dialect, None if ids is None else (len(ids) if len(ids) <= ID_PLACEHOLDERS else tuple(ids)), attr_current)
+def _feature_sql(dialect: str, ids: list[int] | None, attr_current: str | None = None, id_range: bool = False) -> str:
+    key = (dialect, None if ids is None else (len(ids) if len(ids) <= ID_PLACEHOLDERS else tuple(ids)), attr_current,
+           id_range and ids is None)
     sql = _SQL.get(key)
     if sql is None:
-        tree, cols = feature_query(feature_codes(), dialect, ids, attr_current if ids is None else None)
+        tree, cols = feature_query(feature_codes(), dialect, ids, attr_current if ids is None else None,
+                                   id_range and ids is None)
         sql = f"({', '.join(_qn(c) for c in cols)}) {render(tree, dialect)}"
         if len(_SQL) > 64:
             _SQL.clear()
@@ -88,13 +106,17 @@ def _feature_sql(dialect: str, ids: list[int] | None, attr_current: str | None =
     return sql
 
 
-def _insert(table: str, as_of, enterprise_ids: list[int] | None = None, attr_current: str | None = None) -> int:
+def _insert(table: str, as_of, enterprise_ids: list[int] | None = None, attr_current: str | None = None,
+            bounds: tuple[int, int] | None = None) -> int:
+    """Insert the features of the given enterprises (default all; `bounds` (a, b): a ≤ id < b)."""
     dialect = _dialect()
     ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
     params = params_for(as_of)
     if ids is not None and len(ids) <= ID_PLACEHOLDERS:
         params.update({f"e{i}": eid for i, eid in enumerate(ids)})
-    sql = f"INSERT INTO {_qn(table)} {_feature_sql(dialect, ids, attr_current)}"  # noqa: S608
+    if bounds is not None:
+        params.update(lo=bounds[0], hi=bounds[1])
+    sql = f"INSERT INTO {_qn(table)} {_feature_sql(dialect, ids, attr_current, bounds is not None)}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -109,11 +131,18 @@ def tune_sqlite() -> None:
 
 
 def build(as_of) -> FeatureSnapshot:
-    """Materialise every feature of every enterprise for `as_of` (one INSERT … SELECT)."""
+    """Materialise every feature of every enterprise for `as_of` (one INSERT … SELECT; on PostgreSQL outside
+    a transaction, enterprise-id slices on two connections at once — `_build_sliced`)."""
     started = time.perf_counter()
     tune_sqlite()
-    from . import attributes
+    from industrybrain.registry.models import Enterprise
 
+    from . import attributes, parallel
+
+    if not connection.in_atomic_block and parallel.workers() > 1:
+        bounds = parallel.id_bounds(Enterprise._meta.db_table)
+        if bounds is not None and bounds[1] - bounds[0] >= parallel.MIN_ROWS:
+            return _build_sliced(as_of, parallel.slices(*bounds, parallel.workers()), started)
     with transaction.atomic():
         current = attributes.ensure()  # the latest attribute values, pivoted and maintained on write
         snap = FeatureSnapshot.objects.create(as_of=as_of, catalogue=catalogue_checksum(),
@@ -129,6 +158,46 @@ def build(as_of) -> FeatureSnapshot:
         snap.built_at = timezone.now()
         snap.duration_ms = int((time.perf_counter() - started) * 1000)
         snap.save()
+    _prune(keep=snap)
+    return snap
+
+
+def _build_sliced(as_of, ranges: list[tuple[int, int]], started: float) -> FeatureSnapshot:
+    """The snapshot table is created and its row committed as BUILDING (never read: `current` takes READY
+    ones only) so that the other connections see it; each slice inserts its enterprises in its own
+    transaction; then the index, ANALYZE and READY in one transaction. Any failure drops the table and the
+    row: no half snapshot is ever used."""
+    from . import attributes, parallel
+
+    with transaction.atomic():
+        current = attributes.ensure()
+        snap = FeatureSnapshot.objects.create(as_of=as_of, catalogue=catalogue_checksum(),
+                                              feature_count=len(F.FEATURES))
+        _create_table(snap.table, ranges)
+    try:
+        def one(a: int, b: int) -> int:
+            if _dialect() != "postgres":  # (SQLite: the same slices one after the other, one table)
+                return _insert(snap.table, as_of, attr_current=current, bounds=(a, b))
+            part = partition(snap.table, ranges.index((a, b)))
+            with parallel.no_jit():
+                count = _insert(part, as_of, attr_current=current, bounds=(a, b))
+            with connection.cursor() as cursor:  # each slice indexes its own partition (the parent's adopts them)
+                cursor.execute(f"CREATE INDEX {_qn(part + '_region')} ON {_qn(part)} (region_code)")
+            return count
+
+        counts = parallel.run_slices(one, ranges)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE INDEX {_qn(snap.table + '_region')} ON {_qn(snap.table)} (region_code)")
+                cursor.execute(f"ANALYZE {_qn(snap.table)}")
+            snap.status = FeatureSnapshot.Status.READY
+            snap.enterprise_count = max(sum(counts), 0)
+            snap.built_at = timezone.now()
+            snap.duration_ms = int((time.perf_counter() - started) * 1000)
+            snap.save()
+    except BaseException:
+        drop(snap)
+        raise
     _prune(keep=snap)
     return snap
 
