@@ -645,10 +645,11 @@ def statement(spec: RuleSpec, dialect: str, as_of: datetime.date,
 
 
 def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source: str | None = None,
-                      id_range: bool = False) -> Statement:
+                      id_range: bool = False, short_cut: bool = True) -> Statement:
     """Counts by region: passed, failed, unknown, total — aggregated in the database. With `id_range`
-    (snapshot source only) the statement covers lo ≤ enterprise_id < hi (parameters `lo`, `hi`)."""
-    key = (spec.checksum, dialect, "preview", source, id_range)
+    (snapshot source only) the statement covers lo ≤ enterprise_id < hi (parameters `lo`, `hi`).
+    `short_cut=False`: every row goes through the whole rule (no second scan for the decided rows)."""
+    key = (spec.checksum, dialect, "preview", source, id_range, short_cut)
     cols = ("region_code", "passed", "failed", "unknown", "total")
     if spec.checksum and key in _CACHE:
         return Statement(_CACHE[key][0], params_for(as_of), cols)
@@ -674,7 +675,7 @@ def preview_statement(spec: RuleSpec, dialect: str, as_of: datetime.date, source
         return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))],
                                      default=exp.Literal.number(0)))
 
-    alive = _alive(spec, dialect, "s") if source is not None else None
+    alive = _alive(spec, dialect, "s") if source is not None and short_cut else None
     if alive is not None and with_ is not None:
         # short cut with the same counts: a row with one of the pass expression's top-level criteria FALSE
         # fails whatever the rest (Kleene: FALSE AND x = FALSE), so only the other rows go through the
@@ -720,6 +721,12 @@ def _alive(spec: RuleSpec, dialect: str, alias: str) -> exp.Expr | None:
             cond = compile_tree(cr.expr.tree, lambda n: column(f"f_{n}", alias), dialect)
             parts.append(exp.Coalesce(this=cond, expressions=[exp.true()]))
     return _fold(parts, exp.And, exp.true()) if parts else None
+
+
+def alive_sql(spec: RuleSpec, dialect: str, alias: str = "s") -> str | None:
+    """The preview short cut's condition over a snapshot row (alias `alias`), or None."""
+    alive = _alive(spec, dialect, alias)
+    return None if alive is None else render(alive, dialect)
 
 
 def transpile_check(sql: str, dialect: str) -> None:

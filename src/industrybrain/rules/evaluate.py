@@ -406,7 +406,10 @@ def preview(spec: RuleSpec | str, as_of: datetime.date, snapshot: FeatureSnapsho
     if (snap is not None and dialect == "sqlite" and snap.enterprise_count >= PARALLEL_PREVIEW_MIN
             and not connection.in_atomic_block):
         return _parallel_preview(spec, as_of, snap)
-    stmt = preview_statement(spec, dialect, as_of, snap.table if snap else None)
+    short_cut = True
+    if snap is not None and dialect == "postgres" and snap.enterprise_count >= PARALLEL_PREVIEW_MIN:
+        short_cut = _short_cut_pays(spec, as_of, snap)
+    stmt = preview_statement(spec, dialect, as_of, snap.table if snap else None, short_cut=short_cut)
     with parallel.no_jit(), connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
@@ -414,6 +417,24 @@ def preview(spec: RuleSpec | str, as_of: datetime.date, snapshot: FeatureSnapsho
 
 
 PARALLEL_PREVIEW_MIN = 200_000  # SQLite runs one statement on one core: larger snapshots are split
+SHORT_CUT_MIN_DECIDED = 0.05  # PostgreSQL: the short cut's second scan pays when ≥ 5 % of rows are decided
+
+
+def _short_cut_pays(spec: RuleSpec, as_of: datetime.date, snap: FeatureSnapshot) -> bool:
+    """PostgreSQL, large snapshots: the short cut counts the decided rows (a top-level criterion FALSE) in a
+    second scan of the snapshot; when almost no row is decided (创新型: its only hard condition holds for
+    99.7 % of the base) that scan is pure cost (1M: 2.6 → 2.1 s without it). Estimated on a 1 % page
+    sample; the counts are the same either way (tested)."""
+    from .compiler import alive_sql, params_for
+
+    alive = alive_sql(spec, "postgres", "s")
+    if alive is None:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM(CASE WHEN {alive} THEN 0 ELSE 1 END) FROM "  # noqa: S608
+                       f"{connection.ops.quote_name(snap.table)} s TABLESAMPLE SYSTEM (1)", params_for(as_of))
+        n, decided = cursor.fetchone()
+    return not n or n < 1000 or (decided or 0) / n >= SHORT_CUT_MIN_DECIDED
 
 
 def _parallel_preview(spec: RuleSpec, as_of: datetime.date, snap: FeatureSnapshot) -> list[dict]:
