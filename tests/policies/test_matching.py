@@ -1,5 +1,6 @@
 """Matching over the base, rematching one enterprise, near misses, notifications, scoping of matches."""
 
+import json
 from decimal import Decimal
 
 from industrybrain.core.access import scope
@@ -60,9 +61,12 @@ def test_rematch_one_enterprise_after_its_data_change_agrees_with_the_full_match
     YearlyFact.objects.filter(enterprise=ent, year=2023).update(rd_expense=Decimal("250"))  # 5%
     result = matching.rematch_enterprise(ent.pk, AS_OF)
     assert result == {"enterprise": ent.pk, "qualified": 2, "near_miss": 0, "new": 1}
-    fast = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in matching.hydrate(PolicyMatch.objects.filter(enterprise=ent))}
+    # canonical JSON: PostgreSQL's jsonb stores object keys in its own order
+    fast = {(m.policy_id, m.outcome, m.amount, json.dumps(m.reasons, sort_keys=True))
+            for m in matching.hydrate(PolicyMatch.objects.filter(enterprise=ent))}
     matching.match_all(AS_OF)
-    full = {(m.policy_id, m.outcome, m.amount, str(m.reasons)) for m in matching.hydrate(PolicyMatch.objects.filter(enterprise=ent))}
+    full = {(m.policy_id, m.outcome, m.amount, json.dumps(m.reasons, sort_keys=True))
+            for m in matching.hydrate(PolicyMatch.objects.filter(enterprise=ent))}
     assert fast == full
     assert PolicyMatch.objects.filter(enterprise=other).count() == 2
     assert PolicyMatch.objects.get(policy=p2, enterprise=ent).amount == Decimal("5.00")

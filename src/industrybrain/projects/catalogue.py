@@ -117,7 +117,8 @@ def describe(subject: str, values: dict[str, Any]) -> str:
     """The values a condition used, as "label value unit" for the alert list (audit)."""
     features = CATALOGUES[subject].features if subject in CATALOGUES else {}
     parts = []
-    for code, value in values.items():
+    for code in sorted(values):  # by code: PostgreSQL's jsonb does not keep the stored key order
+        value = values[code]
         f = features.get(code)
         parts.append(f"{f.label}{display(code, value)}{f.unit}" if f else f"{code}={value}")
     return "；".join(parts)
