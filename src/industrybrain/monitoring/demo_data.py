@@ -12,7 +12,15 @@ from industrybrain.core.models import Region, Role, User
 from industrybrain.indicators import services
 
 from . import electricity, electricity_demo, letters, published, triggers
-from .models import ElectricityAlert, ElectricityDataGap, Level, PublishedBoard, RegionPlan, TriggerHit, WarningLetter
+from .models import (
+    ElectricityAlert,
+    ElectricityDataGap,
+    Level,
+    PublishedBoard,
+    RegionPlan,
+    TriggerHit,
+    WarningLetter,
+)
 from .rankings import board_indicators, build_board
 
 PUBLISHED = ("above_scale_value_added", "industrial_investment", "manufacturing_investment")
