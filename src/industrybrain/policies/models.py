@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -20,12 +19,8 @@ from industrybrain.core.fields import money
 from industrybrain.core.models import Department, Region
 from industrybrain.core.scope_paths import ScopePaths
 
-if TYPE_CHECKING:
-    pass
-
 PUBLICATION_WORKING_DAYS = 7  # a policy is published within 7 working days of issue
 FAST_TRACK_WORKING_DAYS = 60  # 快申快享: decision and payment within 60 working days of acceptance
-
 
 
 class PolicyKind(models.TextChoices):

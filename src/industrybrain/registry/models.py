@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,9 +15,6 @@ from industrybrain.core.scope_paths import ScopePaths
 
 from . import sizing, uscc
 from .sizing import SizeClass
-
-if TYPE_CHECKING:
-    pass
 
 
 class Ownership(models.TextChoices):
@@ -119,7 +114,6 @@ class SourceMixin(models.Model):
     def record_field_source(self, fields: list[str], source: str, at: str) -> None:
         for field in fields:
             self.field_sources[field] = {"source": source, "at": at}
-
 
 
 # Yearly fact fields: (name, Chinese label, unit). Imports, exports, API and pages read this one list.

@@ -14,14 +14,17 @@ CONDITIONS = {"bottom_n": "rank_from_bottom <= 3 AND group_size > 3", "below_ave
               "behind_target": "NOT meets_target"}
 
 
+def _default_rules(rule) -> list:
+    if "kind" in {f.name for f in rule._meta.get_fields()}:  # the historical model (migrate)
+        return [rule(name=n, kind=k, bottom_n=3, consecutive=2) for n, k in RULES]
+    # replayed against the current models (tests/dbdata.py): conditions since 0003
+    return [rule(name=n, condition=CONDITIONS[k], consecutive=2) for n, k in RULES]
+
+
 def seed(apps, schema_editor):
     rule = apps.get_model("monitoring", "TriggerRule")
-    if rule.objects.exists():
-        pass
-    elif "kind" in {f.name for f in rule._meta.get_fields()}:  # the historical model (migrate)
-        rule.objects.bulk_create([rule(name=n, kind=k, bottom_n=3, consecutive=2) for n, k in RULES])
-    else:  # replayed against the current models (tests/dbdata.py): conditions since 0003
-        rule.objects.bulk_create([rule(name=n, condition=CONDITIONS[k], consecutive=2) for n, k in RULES])
+    if not rule.objects.exists():
+        rule.objects.bulk_create(_default_rules(rule))
     apps.get_model("monitoring", "MonitoringConfig").objects.get_or_create(pk=1)
 
 
