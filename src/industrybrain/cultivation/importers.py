@@ -27,8 +27,8 @@ from industrybrain.core.imports import (
     register,
     text,
 )
-from industrybrain.registry.importers import OUT_OF_SCOPE, parse_uscc
-from industrybrain.registry.models import Certification, Enterprise
+from industrybrain.registry.importers import EnterpriseRowsMixin, parse_uscc
+from industrybrain.registry.models import Certification
 
 from . import tiers
 from .certificates import default_valid_until
@@ -90,7 +90,7 @@ def parse_valid_until(value: str) -> dt.date:
 
 
 @register
-class CertificationImporter(Importer):
+class CertificationImporter(EnterpriseRowsMixin, Importer):
     kind = "certifications"
     label = gettext_noop("梯度培育认定名单")
     description = ("导入主管部门公布的创新型中小企业、专精特新中小企业、专精特新“小巨人”、制造业单项冠军、"
@@ -113,13 +113,7 @@ class CertificationImporter(Importer):
     )
 
     def prepare(self, rows: list[Row]) -> None:
-        codes = sorted({r.values["uscc"] for r in rows if "uscc" in r.values})
-        self.enterprises: dict[str, tuple[int, str, str]] = {}
-        for chunk in chunks(codes):
-            for pk, code, name, region in Enterprise.objects.filter(uscc__in=chunk).values_list(
-                    "pk", "uscc", "name", "region_id"):
-                self.enterprises[code] = (pk, name, region)
-        ids = [v[0] for v in self.enterprises.values()]
+        ids = self.load_enterprises(rows)
         self.existing: dict[tuple[int, str, dt.date], int] = {}
         for chunk in chunks(ids):
             for pk, eid, kind, issued in Certification.objects.filter(
@@ -131,18 +125,10 @@ class CertificationImporter(Importer):
     def check(self, row: Row) -> Iterable[tuple[str, str]]:
         values = row.values
         code = values.get("uscc")
-        if code:
-            found = self.enterprises.get(code)
-            if found is None:
-                yield "uscc", "企业库中没有该统一社会信用代码的企业，请先导入企业名录"
-                return
-            pk, name, region = found
-            if not self.in_scope(region):
-                yield "uscc", OUT_OF_SCOPE
-                return
-            if values.get("name") and values["name"] != name:
-                yield "name", f"企业名称与企业库不一致（企业库为“{name}”）"
-            row.ref = pk
+        problems = self.enterprise_problems(row)
+        yield from problems
+        if problems and row.ref is None:
+            return
         issued, valid = values.get("issued_on"), values.get("valid_until")
         if issued and valid and valid <= issued:
             yield "valid_until", "有效期至应晚于认定日期"

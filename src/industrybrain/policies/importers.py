@@ -28,8 +28,7 @@ from industrybrain.core.imports import (
     register,
     text,
 )
-from industrybrain.registry.importers import OUT_OF_SCOPE, parse_uscc, parse_year
-from industrybrain.registry.models import Enterprise
+from industrybrain.registry.importers import EnterpriseRowsMixin, parse_uscc, parse_year
 
 from .models import TaxKind, TaxReduction
 
@@ -47,7 +46,7 @@ FIELDS = ("amount", "reduced_on", "basis", "authority")
 
 
 @register
-class TaxReductionImporter(Importer):
+class TaxReductionImporter(EnterpriseRowsMixin, Importer):
     kind = "tax_reductions"
     label = gettext_noop("税费减免明细")
     description = ("导入税务等部门提供的企业税费减免明细（一指减负）：按企业、所属年度、税费种类和减免项目匹配，"
@@ -72,13 +71,7 @@ class TaxReductionImporter(Importer):
     )
 
     def prepare(self, rows: list[Row]) -> None:
-        codes = sorted({r.values["uscc"] for r in rows if "uscc" in r.values})
-        self.enterprises: dict[str, tuple[int, str, str]] = {}
-        for chunk in chunks(codes):
-            for pk, code, name, region in Enterprise.objects.filter(uscc__in=chunk).values_list(
-                    "pk", "uscc", "name", "region_id"):
-                self.enterprises[code] = (pk, name, region)
-        ids = [v[0] for v in self.enterprises.values()]
+        ids = self.load_enterprises(rows)
         self.existing: dict[tuple[int, int, str, str], TaxReduction] = {}
         for chunk in chunks(ids):
             for obj in TaxReduction.objects.filter(enterprise_id__in=chunk):
@@ -88,18 +81,10 @@ class TaxReductionImporter(Importer):
     def check(self, row: Row) -> Iterable[tuple[str, str]]:
         values = row.values
         code = values.get("uscc")
-        if code:
-            found = self.enterprises.get(code)
-            if found is None:
-                yield "uscc", "企业库中没有该统一社会信用代码的企业，请先导入企业名录"
-                return
-            pk, name, region = found
-            if not self.in_scope(region):
-                yield "uscc", OUT_OF_SCOPE
-                return
-            if values.get("name") and values["name"] != name:
-                yield "name", f"企业名称与企业库不一致（企业库为“{name}”）"
-            row.ref = pk
+        problems = self.enterprise_problems(row)
+        yield from problems
+        if problems and row.ref is None:
+            return
         reduced_on, year = values.get("reduced_on"), values.get("year")
         if reduced_on and year and reduced_on.year < year:
             yield "reduced_on", "减免日期早于所属年度"

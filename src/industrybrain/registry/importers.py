@@ -23,7 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -111,6 +111,39 @@ def _existing_enterprises(usccs: Iterable[str]) -> dict[str, tuple[int, str]]:
         for pk, code, region in Enterprise.objects.filter(uscc__in=chunk).values_list("pk", "uscc", "region_id"):
             found[code] = (pk, region)
     return found
+
+
+class EnterpriseRowsMixin:
+    """For importers of another module whose rows name an existing enterprise by 统一社会信用代码 (and
+    optionally its name): one lookup in chunks, then per row the same three checks and messages."""
+
+    enterprises: dict[str, tuple[int, str, str]]
+    in_scope: Callable[[str | None], bool]
+
+    def load_enterprises(self, rows: list[Row]) -> list[int]:
+        """USCC → (id, name, region code) for the rows' codes; returns the ids found."""
+        self.enterprises = {}
+        for chunk in chunks(sorted({r.values["uscc"] for r in rows if "uscc" in r.values})):
+            for pk, code, name, region in Enterprise.objects.filter(uscc__in=chunk).values_list(
+                    "pk", "uscc", "name", "region_id"):
+                self.enterprises[code] = (pk, name, region)
+        return [v[0] for v in self.enterprises.values()]
+
+    def enterprise_problems(self, row: Row) -> list[tuple[str, str]]:
+        """Errors of the row's enterprise; sets `row.ref` to its id when it exists and is in scope."""
+        values = row.values
+        found = self.enterprises.get(values["uscc"]) if values.get("uscc") else None
+        if values.get("uscc") and found is None:
+            return [("uscc", "企业库中没有该统一社会信用代码的企业，请先导入企业名录")]
+        if found is None:
+            return []
+        pk, name, region = found
+        if not self.in_scope(region):
+            return [("uscc", OUT_OF_SCOPE)]
+        row.ref = pk
+        if values.get("name") and values["name"] != name:
+            return [("name", f"企业名称与企业库不一致（企业库为“{name}”）")]
+        return []
 
 
 @register
