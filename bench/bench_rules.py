@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import province  # noqa: E402
 from bench_demo import machine  # noqa: E402
 
 AS_OF = dt.date(2024, 7, 1)  # demo facts end in 2023: "last year" = 2023
@@ -59,24 +60,14 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
-    from industrybrain.demo import generator, users
-    from industrybrain.demo.build import DemoContext
     from industrybrain.registry.models import Enterprise
-    from industrybrain.rules import attributes, demo_data, evaluate, pyeval, snapshot
-    from industrybrain.rules.loader import load_library
+    from industrybrain.rules import attributes, evaluate, pyeval, snapshot
     from industrybrain.rules.models import EnterpriseAttribute, RuleVersion
 
-    call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
-    if not Enterprise.objects.exists():
-        generator.generate(args.enterprises, args.seed, stewards=users.ensure_stewards())
-    if not EnterpriseAttribute.objects.filter(code="market_share_rank_level").exists():
-        EnterpriseAttribute.objects.filter(source=demo_data.SOURCE).delete()
-        demo_data.build(DemoContext(args.enterprises, args.seed))
-    load_library()
+    province.prepare(args.enterprises, args.seed)
     n = Enterprise.objects.count()
     print(f"setup: {n:,} enterprises, {EnterpriseAttribute.objects.count():,} attributes "
           f"({time.perf_counter() - t0:.1f} s)", flush=True)

@@ -14,7 +14,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +34,14 @@ def main() -> None:
     import django
 
     django.setup()
+    prepare(args.enterprises, args.seed)
+
+
+def prepare(enterprises: int, seed: int) -> None:
+    """Migrate, then add what is missing: the enterprises, the rules' demo attributes, the rule library
+    (Django must be set up; the benchmarks call this on their own database)."""
+    import time
+
     from django.core.management import call_command
 
     from industrybrain.demo import generator, users
@@ -47,15 +54,14 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
     if not Enterprise.objects.exists():
-        generator.generate(args.enterprises, args.seed, stewards=users.ensure_stewards())
+        generator.generate(enterprises, seed, stewards=users.ensure_stewards())
         print(f"enterprises generated in {time.perf_counter() - t0:.0f} s", flush=True)
     if not EnterpriseAttribute.objects.filter(code="market_share_rank_level").exists():
         EnterpriseAttribute.objects.filter(source=demo_data.SOURCE).delete()
-        demo_data.build(DemoContext(args.enterprises, args.seed))
+        demo_data.build(DemoContext(enterprises, seed))
         print(f"attributes built at {time.perf_counter() - t0:.0f} s", flush=True)
     load_library()
-    print(f"ready: {Enterprise.objects.count():,} enterprises ({time.perf_counter() - t0:.0f} s)")
-
+    print(f"ready: {Enterprise.objects.count():,} enterprises ({time.perf_counter() - t0:.0f} s)", flush=True)
 
 if __name__ == "__main__":
     main()
