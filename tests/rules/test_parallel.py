@@ -121,3 +121,19 @@ def test_a_failing_slice_leaves_no_half_snapshot(sliced, monkeypatch, which):
         snapshot.build(AS_OF)
     assert not FeatureSnapshot.objects.exists() and snapshot.current(AS_OF) is None
     assert set(connection.introspection.table_names()) == tables
+
+
+def test_map_on_own_connections_keeps_order_and_closes_each_threads_connection(monkeypatch):
+    import threading
+
+    from django.db import connections
+
+    closed, threads = [], set()
+    monkeypatch.setattr(type(connections["default"]), "close", lambda self: closed.append(threading.get_ident()))
+
+    def work(n: int) -> int:
+        threads.add(threading.get_ident())
+        return n * n
+
+    assert list(parallel.map_on_own_connections(work, range(6), workers=2)) == [0, 1, 4, 9, 16, 25]
+    assert threading.get_ident() not in threads and len(closed) == 6

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +21,7 @@ from django.utils import timezone
 from industrybrain.core.jobs import claim
 from industrybrain.core.models import Notification, Region, Role, User
 from industrybrain.registry.models import Enterprise, YearlyFact
+from industrybrain.rules import parallel
 
 from . import eligibility as E
 from .models import MatchJob, MatchOutcome, Policy, PolicyMatch
@@ -185,13 +185,9 @@ def match_all(as_of: dt.date | None = None, policies: Iterable[Policy] | None = 
         return [r for batch in batches for r in advance(match_batch(batch, as_of, table, notify))]
 
     def one(batch: list[Policy]) -> list[dict]:  # its own connection and transaction; the work is in the database
-        try:
-            return match_batch(batch, as_of, table, notify)
-        finally:
-            connection.close()
+        return match_batch(batch, as_of, table, notify)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [r for results in pool.map(one, batches) for r in advance(results)]
+    return [r for results in parallel.map_on_own_connections(one, batches, workers) for r in advance(results)]
 
 
 def hydrate(matches: Iterable[PolicyMatch]) -> list[PolicyMatch]:

@@ -441,8 +441,6 @@ def _parallel_preview(spec: RuleSpec, as_of: datetime.date, snap: FeatureSnapsho
     """The preview over enterprise-id slices of the snapshot, one reader connection per CPU (SQLite: WAL
     readers run concurrently; the sqlite3 module releases the GIL while a statement runs; PostgreSQL: one
     backend per slice, `parallel.workers()`)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     dialect = dialect_for(connection.vendor)
     stmt = preview_statement(spec, dialect, as_of, snap.table, id_range=True)
     with connection.cursor() as cursor:
@@ -455,20 +453,16 @@ def _parallel_preview(spec: RuleSpec, as_of: datetime.date, snap: FeatureSnapsho
     ranges = [(lo + k * step, min(lo + (k + 1) * step, hi + 1)) for k in range(workers)]
 
     def count(bounds: tuple[int, int]) -> list[tuple]:
-        try:
-            with connections["default"].cursor() as cursor:
-                cursor.execute(stmt.sql, {**stmt.params, "lo": bounds[0], "hi": bounds[1]})
-                return cursor.fetchall()
-        finally:
-            connections["default"].close()
+        with connections["default"].cursor() as cursor:
+            cursor.execute(stmt.sql, {**stmt.params, "lo": bounds[0], "hi": bounds[1]})
+            return cursor.fetchall()
 
     totals: dict[str, list[int]] = {}
-    with ThreadPoolExecutor(workers) as pool:
-        for part in pool.map(count, ranges):
-            for region, *values in part:
-                agg = totals.setdefault(region, [0, 0, 0, 0])
-                for k, v in enumerate(values):
-                    agg[k] += int(v or 0)
+    for part in parallel.map_on_own_connections(count, ranges, workers):
+        for region, *values in part:
+            agg = totals.setdefault(region, [0, 0, 0, 0])
+            for k, v in enumerate(values):
+                agg[k] += int(v or 0)
     return [dict(zip(stmt.columns, (region, *values), strict=True)) for region, values in sorted(totals.items())]
 
 

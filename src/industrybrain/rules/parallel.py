@@ -18,7 +18,7 @@ BUILDING) and deleting the slices' rows when any slice fails (see evaluate._stor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
@@ -26,6 +26,7 @@ from typing import TypeVar
 from django.db import connection, connections, transaction
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 PARALLEL_SLICES = 2  # PostgreSQL: each statement is one backend on one core; the machine has 2
 MIN_ROWS = 50_000  # below this the second connection costs more than it saves
@@ -58,6 +59,21 @@ def slices(lo: int, hi: int, n: int) -> list[tuple[int, int]]:
         if a < b:
             out.append((a, b))
     return out
+
+
+def map_on_own_connections(work: Callable[[Item], T], items: Iterable[Item], workers: int) -> Iterator[T]:
+    """work(item) for every item on `workers` threads, each statement on the thread's own database
+    connection (closed when the item is done); results in item order, as they come. For read-only or
+    independently committed work — `run_slices` keeps a caller's transaction."""
+
+    def own(item: Item) -> T:
+        try:
+            return work(item)
+        finally:
+            connections["default"].close()
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        yield from pool.map(own, items)
 
 
 def run_slices(work: Callable[[int, int], T], ranges: list[tuple[int, int]]) -> list[T]:
