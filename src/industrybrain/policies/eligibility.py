@@ -34,7 +34,14 @@ from sqlglot import exp
 
 from industrybrain.rules import features as F
 from industrybrain.rules import pyeval
-from industrybrain.rules.compiler import ID_PLACEHOLDERS, dialect_for, params_for, render, rule_query
+from industrybrain.rules.compiler import (
+    ID_PLACEHOLDERS,
+    dialect_for,
+    params_for,
+    render,
+    rule_query,
+    snapshot_expressions,
+)
 from industrybrain.rules.language import Expression, RuleSyntaxError, Type, literal_value, parse
 from industrybrain.rules.rulefile import RuleSpec, load_rule
 
@@ -482,16 +489,41 @@ def _amount_sql(raw: str, cap: Decimal | None, dialect: str) -> str:
     return f"CASE WHEN {raw} IS NULL THEN NULL ELSE ROUND({value}, 2) END"
 
 
-def batch_insert(batch: list[tuple[int, PolicyRule, Iterable[str] | None]], as_of: dt.date, source: str,
-                 table: str, columns: str) -> tuple[str, dict]:
-    """ONE statement matching a batch of policies: a single pass over the feature snapshot computes every
-    condition and amount of every policy of the batch (the engine's `rule_query` with them as extra output
-    columns — the public hook, same compiler, same three-valued logic), then one INSERT … SELECT per batch
-    writes each policy's qualified and near-miss rows (a UNION ALL over the materialised pass).
+def _batch_parts(i: int, prule: PolicyRule, codes: Iterable[str] | None, dialect: str, r: str) -> tuple[str, str, str]:
+    """SQL over the pass's columns {r}.b<i>_c<j> / {r}.b<i>_a for policy i of a batch: (keep, outcome code,
+    amount). Kept rows are the qualified ones and — two or more conditions — those with exactly one condition
+    FALSE and none unknown (`outcome_of`), in the policy's regions; the amount is clamped and rounded as
+    `clamp_amount` does, and NULL unless qualified."""
+    true = "TRUE" if dialect == "postgres" else "1"
+    conds = [f"{r}.b{i}_c{j}" for j in range(len(prule.conditions))]
+    qualified = "(" + " AND ".join(conds) + f") = {true}"
+    keep = qualified
+    if len(conds) >= 2:
+        falses = " + ".join(f"CASE WHEN NOT ({c}) THEN 1 ELSE 0 END" for c in conds)
+        unknowns = " + ".join(f"CASE WHEN {c} IS NULL THEN 1 ELSE 0 END" for c in conds)
+        keep = f"({keep} OR (({falses}) = 1 AND ({unknowns}) = 0))"
+    if codes is not None:
+        keep = f"({keep} AND {r}.region_code IN (" + ", ".join(
+            "'" + str(c).replace("'", "''") + "'" for c in sorted(set(codes))) + "))"
+    amount = (f"CASE WHEN {qualified} THEN {_amount_sql(f'{r}.b{i}_a', prule.cap, dialect)} END"
+              if prule.formula is not None else ("CAST(NULL AS numeric)" if dialect == "postgres" else "NULL"))
+    return keep, f"CASE WHEN {qualified} THEN 'qualified' ELSE 'near_miss' END", amount
 
-    `batch` = [(policy id, rule, region codes or None)]; `columns` = the match table's quoted column list
-    (policy, enterprise, outcome, amount, reasons, values, rule_version, as_of, matched_at); the parameters
-    %(ib_version_<i>)s, %(ib_as_of)s and %(ib_now)s are returned with the rule's."""
+
+def batch_select(batch: list[tuple[int, PolicyRule, Iterable[str] | None]], as_of: dt.date, source: str
+                 ) -> tuple[str, dict]:
+    """ONE statement matching a batch of policies over the feature snapshot `source`: SELECT policy_id,
+    enterprise_id, outcome ('qualified' / 'near_miss'), amount, rule_version of every row to store.
+
+    A single pass computes every condition and amount of every policy of the batch as a column
+    (`compiler.snapshot_expressions`: the rules engine's compiler and three-valued logic, without a rule's
+    layers); each enterprise's row then fans out to the policies that keep it. PostgreSQL unnests one array
+    per output column in the same scan (the pass is fenced with OFFSET 0, so a condition is computed once
+    per enterprise however often the outcome, near-miss test and amount read it); SQLite materialises the
+    pass and reads it once per policy (UNION ALL).
+
+    `batch` = [(policy id, rule, region codes or None)]; the parameters %(ib_version_<i>)s (rule versions)
+    are the caller's, the rule's are returned."""
     dialect = dialect_for(connection.vendor)
     params = params_for(as_of)
     extra: dict[str, Expression | str] = {}
@@ -500,30 +532,39 @@ def batch_insert(batch: list[tuple[int, PolicyRule, Iterable[str] | None]], as_o
             extra[f"b{i}_c{j}"] = cond.text
         if prule.formula is not None:
             extra[f"b{i}_a"] = prule.formula
-    tree, _cols = rule_query(batch[0][1].spec, dialect, None, source, extra=extra)
+    tree, _cols = snapshot_expressions(source, extra, dialect)
     inner = render(tree, dialect)
-    json_list, json_dict = ("'[]'::jsonb", "'{}'::jsonb") if dialect == "postgres" else ("'[]'", "'{}'")
-    true = "TRUE" if dialect == "postgres" else "1"
-    branches = []
-    for i, (pid, prule, codes) in enumerate(batch):
-        conds = [f"b.b{i}_c{j}" for j in range(len(prule.conditions))]
-        outcome = "(" + " AND ".join(conds) + ")"
-        keep = f"{outcome} = {true}"
-        if len(conds) >= 2:
-            falses = " + ".join(f"CASE WHEN NOT ({c}) THEN 1 ELSE 0 END" for c in conds)
-            unknowns = " + ".join(f"CASE WHEN {c} IS NULL THEN 1 ELSE 0 END" for c in conds)
-            keep = f"({keep} OR (({falses}) = 1 AND ({unknowns}) = 0))"
-        if codes is not None:
-            keep += " AND b.region_code IN (" + ", ".join("'" + str(c).replace("'", "''") + "'" for c in sorted(set(codes))) + ")"
-        amount = (f"CASE WHEN {outcome} = {true} THEN {_amount_sql(f'b.b{i}_a', prule.cap, dialect)} END"
-                  if prule.formula is not None else "NULL")
-        params[f"ib_version_{i}"] = 0  # filled by the caller
-        code = f"CASE WHEN {outcome} = {true} THEN 'qualified' ELSE 'near_miss' END"
-        values = f"{amount}, {json_list}, {json_dict}, %(ib_version_{i})s, %(ib_as_of)s, %(ib_now)s"
-        branches.append(f"SELECT {int(pid)}, b.enterprise_id, {code}, {values} FROM b WHERE {keep}")  # noqa: S608
-    sql = (f"INSERT INTO {table} ({columns}) WITH b AS MATERIALIZED ({inner}) "  # noqa: S608
-           + " UNION ALL ".join(branches))
-    return sql, params
+    parts = [(int(pid), *_batch_parts(i, prule, codes, dialect, "q")) for i, (pid, prule, codes) in enumerate(batch)]
+    if dialect == "postgres":
+        def array(items: list[str], kind: str) -> str:
+            return f"CAST(ARRAY[{', '.join(items)}] AS {kind}[])"
+
+        fan = ", ".join([
+            f"unnest({array([str(pid) for pid, *_r in parts], 'integer')}) AS policy_id",
+            f"unnest({array([f'CASE WHEN {keep} THEN {code} END' for _p, keep, code, _a in parts], 'text')}) AS outcome",
+            f"unnest({array([amount for *_r, amount in parts], 'numeric')}) AS amount",
+            f"unnest({array([f'%(ib_version_{i})s' for i in range(len(parts))], 'integer')}) AS rule_version"])
+        sql = (f"SELECT u.policy_id, u.enterprise_id, u.outcome, u.amount, u.rule_version "  # noqa: S608
+               f"FROM (SELECT q.enterprise_id, {fan} FROM ({inner} OFFSET 0) q) u WHERE u.outcome IS NOT NULL")
+        return sql, params
+    branches = [f"SELECT {pid} AS policy_id, q.enterprise_id, {code} AS outcome, {amount} AS amount, "  # noqa: S608
+                f"%(ib_version_{i})s AS rule_version FROM q WHERE {keep}"
+                for i, (pid, keep, code, amount) in enumerate(parts)]
+    return f"WITH q AS MATERIALIZED ({inner}) " + " UNION ALL ".join(branches), params
+
+
+def batch_insert(batch: list[tuple[int, PolicyRule, Iterable[str] | None]], as_of: dt.date, source: str,
+                 table: str, columns: str) -> tuple[str, dict]:
+    """INSERT … SELECT of `batch_select` into `table`; `columns` = its quoted column list (policy,
+    enterprise, outcome, amount, reasons, values, rule_version, as_of, matched_at). Reasons and values are
+    written empty (`matching.hydrate` derives them when a page shows the row). %(ib_as_of)s and %(ib_now)s
+    are the caller's."""
+    select, params = batch_select(batch, as_of, source)
+    json_list, json_dict = ("'[]'::jsonb", "'{}'::jsonb") if connection.vendor == "postgresql" else ("'[]'", "'{}'")
+    for i in range(len(batch)):
+        params.setdefault(f"ib_version_{i}", 0)
+    return (f"INSERT INTO {table} ({columns}) SELECT m.policy_id, m.enterprise_id, m.outcome, m.amount, "  # noqa: S608
+            f"{json_list}, {json_dict}, m.rule_version, %(ib_as_of)s, %(ib_now)s FROM ({select}) m"), params
 
 
 def _types(prule: PolicyRule) -> dict[str, Type]:

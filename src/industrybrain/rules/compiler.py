@@ -569,6 +569,24 @@ def rule_query(spec: RuleSpec, dialect: str, enterprise_ids: Iterable[int] | Non
     return final, [*out_cols, "outcome", *(name for name, _e in extras)]
 
 
+def snapshot_expressions(source: str, extra: Extra, dialect: str) -> tuple[exp.Select, list[str]]:
+    """Named expressions of the rule language over a feature snapshot, without a rule around them:
+    SELECT enterprise_id, region_code, <name> … FROM the snapshot — one row per enterprise.
+
+    The lean form of `rule_query`'s `extra` hook for callers that evaluate many rules in one pass (a
+    batch of policies, each condition and amount a column): same validation, same compiler, same
+    semantics, but none of the rule's layers (criteria, dimensions, score), which such a caller does not
+    read and which would otherwise be materialised for every enterprise."""
+    extras = extra_columns(extra)
+    codes = sorted(set().union(*(e.names & set(F.FEATURES) for _n, e in extras)))
+    feat = _snapshot_layer(codes, source, None)
+    query = exp.select(column("enterprise_id", "feat"), column("region_code", "feat")).from_(
+        exp.Subquery(this=feat, alias=exp.TableAlias(this=exp.to_identifier("feat"))))
+    for name, expr in extras:
+        query = query.select(exp.alias_(compile_tree(expr.tree, lambda n: column(f"f_{n}", "feat"), dialect), name))
+    return query, ["enterprise_id", "region_code", *(name for name, _e in extras)]
+
+
 def _hoist_ctes(select: exp.Select) -> exp.Select:
     """Move the base query's own WITH clauses to the top level (nested WITH is not portable)."""
     with_ = select.args.get("with_") or select.args.get("with")
