@@ -233,3 +233,21 @@ def test_a_full_rematch_job_reports_progress_by_policy(policy_factory, firm_fact
     job.refresh_from_db()
     assert job.status == MatchJob.Status.DONE and (job.processed_count, job.total_count) == (3, 3)
     assert job.qualified == 3
+
+
+def test_rematches_leave_touches_and_the_periodic_task_prunes_old_ones(policy_factory, firm_factory):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from industrybrain.policies import tasks
+    from industrybrain.policies.models import MatchTouch
+
+    ent = firm_factory(revenue="5000", rd="400")
+    policy = policy_factory()
+    matching.rematch_enterprise(ent.pk, AS_OF, notify=False)
+    matching.match_policy(policy, AS_OF, notify=False)
+    assert set(MatchTouch.objects.values_list("enterprise_id", "policy_id")) == {(ent.pk, None), (None, policy.pk)}
+    MatchTouch.objects.filter(enterprise_id=ent.pk).update(at=timezone.now() - dt.timedelta(days=3))
+    tasks.periodic()
+    assert list(MatchTouch.objects.values_list("policy_id", flat=True)) == [policy.pk]

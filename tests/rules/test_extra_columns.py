@@ -85,3 +85,29 @@ def test_extra_expressions_are_validated(setup):
         rule_query(spec, "sqlite", extra={"amount": "no_such_feature * 2"})
     with pytest.raises(RuleSyntaxError):
         rule_query(spec, "sqlite", extra={"amount": "1; DROP TABLE x"})
+
+
+def test_snapshot_expressions_give_the_same_values_as_the_rule_query_hook_without_the_rule(setup):
+    from django.db import connection
+
+    from industrybrain.rules.compiler import dialect_for, params_for, snapshot_expressions
+
+    spec, ents = setup
+    snap = snapshot.build(AS_OF)
+    extra = {"amount_raw": AMOUNT, "exporter": EXPORTER, "b0_c0": "rd_ratio_last_year >= 3"}
+    dialect = dialect_for(connection.vendor)
+    tree, cols = snapshot_expressions(snap.table, extra, dialect)
+    assert cols == ["enterprise_id", "region_code", "amount_raw", "exporter", "b0_c0"]
+    sql = render(tree, dialect)
+    assert "score" not in sql and "crit" not in sql  # none of the rule's layers
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params_for(AS_OF))
+        lean = {row[0]: row[2:] for row in cursor.fetchall()}
+    hooked = {r["enterprise_id"]: (r["amount_raw"], r["exporter"], r["b0_c0"])
+              for r in ev.run(spec, AS_OF, snapshot=snap, extra=extra)}
+    assert set(lean) == {e.pk for e in ents}
+    for eid, (amount, exporter, cond) in lean.items():
+        assert (amount, None if exporter is None else bool(exporter), None if cond is None else bool(cond)) \
+            == hooked[eid]
+    with pytest.raises(ValueError, match="附加列名"):
+        snapshot_expressions(snap.table, {"score": "1"}, dialect)

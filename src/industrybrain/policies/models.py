@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from industrybrain.core import calendar
@@ -178,6 +179,24 @@ class PolicyMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy_id}/{self.enterprise_id} {self.outcome}"
+
+
+class MatchTouch(models.Model):
+    """An enterprise or a policy whose match rows a writer replaced (rematch after a data change, rematch
+    of one policy). A whole-base rematch on PostgreSQL builds a new match table from a snapshot taken when
+    it started and swaps it in minutes later (core.staging): at the swap it carries over the live rows of
+    everything touched since it started, so a change made meanwhile is not undone. Emptied at each swap;
+    rows older than two days are pruned by the periodic task."""
+
+    enterprise_id = models.IntegerField(null=True)
+    policy_id = models.IntegerField(null=True)
+    at = models.DateTimeField(db_default=Now(), db_index=True)  # the database's clock, as the rebuild's start
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("匹配变更记录")
+
+    def __str__(self) -> str:
+        return f"enterprise {self.enterprise_id}" if self.enterprise_id else f"policy {self.policy_id}"
 
 
 class MatchJob(models.Model):

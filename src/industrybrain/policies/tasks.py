@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django_tasks import task
 
 
@@ -39,10 +41,19 @@ def _enqueue(jobs: list[int], batches: list[int]) -> None:
         run_payment_batch.enqueue(pk)
 
 
+TOUCHES_KEPT = timedelta(days=2)  # far longer than a whole-base rematch runs
+
+
 def periodic() -> str | None:
-    """Run by `industrybrain worker` every few minutes: overdue cases are escalated (督办) once each."""
+    """Run by `industrybrain worker` every few minutes: overdue cases are escalated (督办) once each, and
+    match touches no rebuild can need any more are pruned (a rebuild empties them; without rebuilds they
+    would grow with every rematch)."""
+    from django.utils import timezone
+
+    from .models import MatchTouch
     from .services import escalate_overdue
 
+    MatchTouch.objects.filter(at__lt=timezone.now() - TOUCHES_KEPT).delete()
     count = escalate_overdue()
     return f"惠企政策：超期督办 {count} 件" if count else None
 

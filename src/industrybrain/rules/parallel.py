@@ -18,12 +18,16 @@ BUILDING) and deleting the slices' rows when any slice fails (see evaluate._stor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
 from django.db import connection, connections, transaction
+
+from industrybrain.core.connections import map_on_own_connections  # re-exported: callers use parallel.*
+
+__all__ = ["id_bounds", "map_on_own_connections", "no_jit", "run_slices", "slices", "workers"]
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -59,21 +63,6 @@ def slices(lo: int, hi: int, n: int) -> list[tuple[int, int]]:
         if a < b:
             out.append((a, b))
     return out
-
-
-def map_on_own_connections(work: Callable[[Item], T], items: Iterable[Item], workers: int) -> Iterator[T]:
-    """work(item) for every item on `workers` threads, each statement on the thread's own database
-    connection (closed when the item is done); results in item order, as they come. For read-only or
-    independently committed work — `run_slices` keeps a caller's transaction."""
-
-    def own(item: Item) -> T:
-        try:
-            return work(item)
-        finally:
-            connections["default"].close()
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        yield from pool.map(own, items)
 
 
 def run_slices(work: Callable[[int, int], T], ranges: list[tuple[int, int]]) -> list[T]:
