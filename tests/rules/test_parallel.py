@@ -137,3 +137,72 @@ def test_map_on_own_connections_keeps_order_and_closes_each_threads_connection(m
 
     assert list(parallel.map_on_own_connections(work, range(6), workers=2)) == [0, 1, 4, 9, 16, 25]
     assert threading.get_ident() not in threads and len(closed) == 6
+
+
+def _orphan_copy(evaluation: Evaluation) -> int:
+    """What a store killed between its slices' commits and its own leaves: rows under an id with no evaluation."""
+    orphan_id = Evaluation.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    rows = [EvaluationResult(evaluation_id=orphan_id, enterprise_id=r.enterprise_id, outcome=r.outcome,
+                             score=r.score, subset=False)
+            for r in EvaluationResult.objects.filter(evaluation=evaluation)]
+    EvaluationResult.objects.bulk_create(rows)
+    return orphan_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sweeps_rows_a_killed_store_left_and_keeps_real_results(sliced):
+    from industrybrain.rules import tasks
+
+    evaluation = ev.evaluate_rule("innovative_sme", AS_OF, snapshot=snapshot.build(AS_OF))
+    kept = EvaluationResult.objects.filter(evaluation=evaluation).count()
+    orphan_id = _orphan_copy(evaluation)
+    assert tasks.periodic() == "规则引擎：清理未完成评价遗留结果 16 行"
+    assert not EvaluationResult.objects.filter(evaluation_id=orphan_id).exists()
+    assert EvaluationResult.objects.filter(evaluation=evaluation).count() == kept == 16
+    assert tasks.periodic() is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite stores in one transaction: no sliced store")
+def test_the_sweep_skips_a_round_while_a_sliced_store_is_running(sliced):
+    import threading
+
+    from django.db import connections
+
+    evaluation = ev.evaluate_rule("innovative_sme", AS_OF, snapshot=snapshot.build(AS_OF))
+    orphan_id = _orphan_copy(evaluation)  # as if a store were between its slices' commits and its own
+    holding, release = threading.Event(), threading.Event()
+
+    def store_running() -> None:
+        try:
+            with parallel.sliced_store():
+                holding.set()
+                release.wait(30)
+        finally:
+            connections["default"].close()
+
+    thread = threading.Thread(target=store_running)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        assert ev.sweep_orphan_results() == 0
+        assert EvaluationResult.objects.filter(evaluation_id=orphan_id).count() == 16
+    finally:
+        release.set()
+        thread.join()
+    assert ev.sweep_orphan_results() == 16
+
+
+@pytest.mark.django_db
+def test_the_worker_releases_kept_snapshots_no_evaluation_refers_to(sliced):
+    from industrybrain.rules import tasks
+
+    snap = snapshot.build(AS_OF)
+    evaluation = ev.evaluate_rule("innovative_sme", AS_OF, snapshot=snap)
+    snapshot.mark_stale(AS_OF)
+    assert tasks.periodic() is None  # still the audit record of an evaluation
+    assert FeatureSnapshot.objects.filter(pk=snap.pk).exists()
+    evaluation.delete()
+    assert tasks.periodic() == "规则引擎：释放特征快照 1 个"
+    assert not FeatureSnapshot.objects.filter(pk=snap.pk).exists()
+    assert snap.table not in connection.introspection.table_names()

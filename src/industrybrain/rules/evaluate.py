@@ -20,6 +20,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection, connections, transaction
@@ -159,7 +160,7 @@ def evaluate_rule(rule_code: str | RuleVersion, as_of: datetime.date, enterprise
                                                                                   if snapshot else None) > 1
     pk: list[int] = []
     try:
-        with transaction.atomic():
+        with parallel.sliced_store() if sliced else nullcontext(), transaction.atomic():
             return _evaluate(version, as_of, ids, user, snapshot if ids is None else None, trigger, started,
                              sliced=sliced, created=pk)
     except BaseException:
@@ -222,6 +223,30 @@ def _evaluate(version: RuleVersion, as_of: datetime.date, ids: list[int] | None,
     evaluation.duration_ms = int((time.perf_counter() - started) * 1000)
     evaluation.save(update_fields=["pass_count", "fail_count", "unknown_count", "enterprise_count", "duration_ms"])
     return evaluation
+
+
+def sweep_orphan_results() -> int:
+    """Delete the rows of whole-base evaluations that never committed: a process killed between its slices'
+    commits and its own leaves them under an evaluation id that does not exist (no database FK). The ids
+    are enumerated with a loose index scan over the unique (evaluation, enterprise) index — one probe per
+    evaluation, not a scan of the rows. Skipped (returns 0) while a sliced store is running: its rows are
+    committed before its evaluation is."""
+    meta = EvaluationResult._meta
+    qn = connection.ops.quote_name
+    results, column = qn(meta.db_table), qn(meta.get_field("evaluation").column)  # type: ignore[arg-type]
+    with parallel.no_sliced_store() as alone:
+        if not alone:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE e(id) AS (SELECT MIN({column}) FROM {results} UNION ALL "  # noqa: S608
+                f"SELECT (SELECT MIN({column}) FROM {results} WHERE {column} > e.id) FROM e WHERE e.id IS NOT NULL) "
+                f"SELECT id FROM e WHERE id IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {qn(Evaluation._meta.db_table)} v WHERE v.id = e.id)")
+            orphans = [row[0] for row in cursor.fetchall()]
+        if not orphans:
+            return 0
+        return EvaluationResult.objects.filter(evaluation_id__in=orphans).delete()[0]
 
 
 def evaluate_rules(rule_codes: Iterable[str | RuleVersion], as_of: datetime.date, user=None, *,

@@ -10,6 +10,8 @@ there, so `workers()` is 1 and the caller runs the whole statement as before.
     run_slices(work, ranges)           → [work(a, b) …]; the first range on the calling thread and its
                                          connection, the others on threads with their own connections
     no_jit()                           → context: PostgreSQL's JIT off for the statements inside
+    sliced_store() / no_sliced_store() → contexts: a sliced store running (shared advisory lock) / none
+                                         running (the orphan sweep)
 
 Each slice on another thread runs on its own connection, so in its own transaction (autocommit): callers
 keep the whole atomic by writing under an id nobody reads yet (an uncommitted Evaluation, a snapshot still
@@ -27,7 +29,8 @@ from django.db import connection, connections, transaction
 
 from industrybrain.core.connections import map_on_own_connections  # re-exported: callers use parallel.*
 
-__all__ = ["id_bounds", "map_on_own_connections", "no_jit", "run_slices", "slices", "workers"]
+__all__ = ["id_bounds", "map_on_own_connections", "no_jit", "no_sliced_store", "run_slices", "sliced_store", "slices",
+           "workers"]
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -95,6 +98,43 @@ def run_slices(work: Callable[[int, int], T], ranges: list[tuple[int, int]]) -> 
     if error is not None:
         raise error
     return first + rest
+
+
+# PostgreSQL advisory lock: held shared while slices commit rows under an id their caller has not committed
+# yet; the orphan sweep (evaluate.sweep_orphan_results) needs it alone and skips a round otherwise
+SLICED_STORE_LOCK = 0x1B_5012
+
+
+@contextmanager
+def sliced_store() -> Iterator[None]:
+    """Around a sliced store (PostgreSQL; nothing on SQLite, which stores in one transaction)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock_shared(%s)", [SLICED_STORE_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_shared(%s)", [SLICED_STORE_LOCK])
+
+
+@contextmanager
+def no_sliced_store() -> Iterator[bool]:
+    """Yields True when no sliced store is running (and none starts until the block ends), False otherwise."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SLICED_STORE_LOCK])
+        alone = bool(cursor.fetchone()[0])
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SLICED_STORE_LOCK])
 
 
 @contextmanager
