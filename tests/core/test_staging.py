@@ -100,3 +100,60 @@ def test_a_twin_left_by_a_killed_run_is_replaced(db):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {twin}")  # noqa: S608
         assert cursor.fetchone()[0] == 0
+
+
+class Reader:
+    """Another session reading the live table in an open transaction until released."""
+
+    def __init__(self, table: str):
+        import threading
+
+        self.table, self.reading, self.done = table, threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self) -> None:
+        from django.db import connections, transaction
+
+        try:
+            with transaction.atomic(), connections["default"].cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {self.table}")  # noqa: S608 — holds ACCESS SHARE to the end
+                self.reading.set()
+                self.done.wait(30)
+        finally:
+            connections["default"].close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.reading.wait(30)
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_swap_gives_way_to_a_long_reader_and_retries(monkeypatch):
+    from django.db import OperationalError
+
+    from industrybrain.core import staging
+
+    table = PolicyMatch._meta.db_table
+    monkeypatch.setattr(staging, "SWAP_LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(staging, "SWAP_PAUSE", 0.01)
+    monkeypatch.setattr(staging, "SWAP_ATTEMPTS", 2)
+    staged = StagedRebuild(PolicyMatch)
+    fill(staged.create(), [(4, 4, "qualified")])
+    staged.build_indexes()
+    with Reader(table), pytest.raises(OperationalError, match="lock timeout"):
+        staged.swap()  # the reader never lets go: two attempts of 100 ms, then the error
+    assert not PolicyMatch.objects.exists()  # the live table is as it was
+
+    with Reader(table) as reader:
+        def reader_finishes(_seconds):
+            reader.done.set()
+            reader.thread.join()
+
+        monkeypatch.setattr(staging.time, "sleep", reader_finishes)
+        staged.swap()  # the first attempt times out, the second gets the table
+    assert set(PolicyMatch.objects.order_by().values_list("policy_id", "enterprise_id")) == {(4, 4)}

@@ -9,7 +9,8 @@ per row and index): at 1,000,000 enterprises, 10 M policy-match rows took 118 s 
     (the caller fills the twin, from as many connections as it likes)
     build_indexes(n)   the live table's indexes, built once on the full twin under temporary names, n at a
                        time
-    swap(merge)        one transaction: the live table locked against writes, `merge(cursor, live, twin)`
+    swap(merge)        one transaction (retried when readers hold the table too long): the live table
+                       locked against writes, `merge(cursor, live, twin)`
                        carries over what writers changed meanwhile, then the twin replaces the live table
                        and takes its index, constraint and sequence names — so Django's migrations and
                        the next rebuild see the same schema
@@ -22,10 +23,11 @@ key are refused: dropping the live table would drop those constraints.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 
 from .connections import map_on_own_connections
 
@@ -33,6 +35,11 @@ from .connections import map_on_own_connections
 # 121 s with 1 GB (one after the other; 106 s at once) and 79 s with 64 MB (75 s at once) — the sorted runs
 # stay in the CPU caches and PostgreSQL's external merge is cheap (measured on the 2-core benchmark machine).
 INDEX_BUILD_MEMORY = "64MB"
+
+# The swap's wait for the live table: at most this long per attempt, then a pause and another attempt
+SWAP_LOCK_TIMEOUT = "2s"
+SWAP_ATTEMPTS = 60
+SWAP_PAUSE = 1.0  # seconds
 
 Merge = Callable[[object, str, str], None]  # (cursor, quoted live table, quoted twin)
 
@@ -124,8 +131,23 @@ class StagedRebuild:
         return out
 
     def swap(self, merge: Merge | None = None) -> None:
+        """Replace the live table by the twin in one transaction. The swap needs the live table to itself
+        for a moment: a reader in a long transaction (a big export) would make it wait, and every new reader
+        queue behind it. So each attempt gives up after SWAP_LOCK_TIMEOUT (readers wait at most that long)
+        and is retried, SWAP_ATTEMPTS times in all, before the error is raised."""
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            try:
+                self._swap_once(merge)
+                return
+            except OperationalError as exc:
+                if getattr(exc.__cause__, "sqlstate", None) != "55P03" or attempt == SWAP_ATTEMPTS:
+                    raise  # not a lock timeout, or the last attempt
+                time.sleep(SWAP_PAUSE)
+
+    def _swap_once(self, merge: Merge | None) -> None:
         live, twin = self.qn(self.live), self.qn(self.twin)
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [SWAP_LOCK_TIMEOUT])
             cursor.execute(f"LOCK TABLE {live} IN EXCLUSIVE MODE")  # readers go on; writers wait for the swap
             if merge is not None:
                 merge(cursor, live, twin)
