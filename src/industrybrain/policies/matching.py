@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from industrybrain.core.connections import advisory_lock
 from industrybrain.core.jobs import claim
 from industrybrain.core.models import Notification, Region, Role, User
 from industrybrain.core.staging import StagedRebuild
@@ -239,7 +239,7 @@ def _rebuild(policies: list[Policy], batches: list[list[Policy]], as_of: dt.date
                            "SELECT policy_id, outcome, COUNT(*) FROM ins GROUP BY 1, 2", params)
             return [{"policy": pid, "outcome": outcome, "n": n} for pid, outcome, n in cursor.fetchall()]
 
-    with _rebuild_lock():
+    with advisory_lock(REBUILD_LOCK):
         twin = staged.create()
         try:
             rows = _run_batches(fill, batches, len(policies), progress)
@@ -268,17 +268,6 @@ def _database_now() -> dt.datetime:
     with connection.cursor() as cursor:
         cursor.execute("SELECT now()")
         return cursor.fetchone()[0]
-
-
-@contextmanager
-def _rebuild_lock() -> Iterator[None]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [REBUILD_LOCK])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK])
 
 
 def _newly_qualified(twin: str) -> dict[int, set[int]]:

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
 from django.db import connection, connections, transaction
 
-from industrybrain.core.connections import map_on_own_connections  # re-exported: callers use parallel.*
+from industrybrain.core.connections import (  # map_on_own_connections re-exported: callers use parallel.*
+    advisory_lock,
+    advisory_lock_if_free,
+    map_on_own_connections,
+)
 
 __all__ = ["id_bounds", "map_on_own_connections", "no_jit", "no_sliced_store", "run_slices", "sliced_store", "slices",
            "workers"]
@@ -105,36 +109,14 @@ def run_slices(work: Callable[[int, int], T], ranges: list[tuple[int, int]]) -> 
 SLICED_STORE_LOCK = 0x1B_5012
 
 
-@contextmanager
-def sliced_store() -> Iterator[None]:
+def sliced_store() -> AbstractContextManager[None]:
     """Around a sliced store (PostgreSQL; nothing on SQLite, which stores in one transaction)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock_shared(%s)", [SLICED_STORE_LOCK])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock_shared(%s)", [SLICED_STORE_LOCK])
+    return advisory_lock(SLICED_STORE_LOCK, shared=True)
 
 
-@contextmanager
-def no_sliced_store() -> Iterator[bool]:
+def no_sliced_store() -> AbstractContextManager[bool]:
     """Yields True when no sliced store is running (and none starts until the block ends), False otherwise."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SLICED_STORE_LOCK])
-        alone = bool(cursor.fetchone()[0])
-    try:
-        yield alone
-    finally:
-        if alone:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [SLICED_STORE_LOCK])
+    return advisory_lock_if_free(SLICED_STORE_LOCK)
 
 
 @contextmanager
