@@ -251,3 +251,58 @@ def test_rematches_leave_touches_and_the_periodic_task_prunes_old_ones(policy_fa
     MatchTouch.objects.filter(enterprise_id=ent.pk).update(at=timezone.now() - dt.timedelta(days=3))
     tasks.periodic()
     assert list(MatchTouch.objects.values_list("policy_id", flat=True)) == [policy.pk]
+
+
+def _stored_counts(policy) -> tuple[int, int]:
+    rows = PolicyMatch.objects.filter(policy=policy)
+    return (rows.filter(outcome=MatchOutcome.QUALIFIED).count(), rows.filter(outcome=MatchOutcome.NEAR_MISS).count())
+
+
+def test_every_matching_path_keeps_the_policys_counts(policy_factory, firm_factory):
+    from industrybrain.rules import snapshot
+
+    ent = firm_factory(revenue="5000", rd="100")  # 2%: near miss
+    firm_factory(revenue="5000", rd="400")
+    firm_factory(revenue="9000", rd="900")
+    policy, other = policy_factory(), policy_factory(eligibility="revenue_last_year >= 6000")
+
+    def kept(p):
+        p.refresh_from_db()
+        return (p.matched_qualified, p.matched_near_miss)
+
+    matching.match_all(AS_OF, notify=False)
+    assert kept(policy) == _stored_counts(policy) == (2, 1) and kept(other) == _stored_counts(other) == (1, 0)
+    YearlyFact.objects.filter(enterprise=ent, year=2023).update(rd_expense=Decimal("300"), revenue=Decimal("7000"))
+    snapshot.refresh([ent.pk])  # as the rematch task does
+    matching.rematch_enterprise(ent.pk, AS_OF, notify=False)  # near miss → qualified; other: → qualified
+    assert kept(policy) == _stored_counts(policy) == (3, 0) and kept(other) == _stored_counts(other) == (2, 0)
+    matching.rematch_enterprise(ent.pk, AS_OF, notify=False)  # nothing changes: counts stay
+    assert kept(policy) == (3, 0)
+    Policy.objects.filter(pk=other.pk).update(status=Policy.Status.RETIRED)
+    other.refresh_from_db()
+    matching.match_policy(other, AS_OF, notify=False)
+    assert kept(other) == _stored_counts(other) == (0, 0)
+    matching.match_policy(policy, AS_OF, notify=False)
+    assert kept(policy) == _stored_counts(policy) == (3, 0)
+
+
+def test_the_policy_breakdown_is_the_grouped_counts_of_the_scoped_rows(policy_factory, firm_factory):
+    from django.db.models import Count, Sum
+
+    for rev, rd, region in [("5000", "400", "330106"), ("5000", "100", "330106"), ("9000", "900", "330203"),
+                            ("6000", "300", "330203"), ("3000", None, "330106")]:
+        firm_factory(revenue=rev, rd=rd, region=region)
+    policy = policy_factory()
+    matching.match_policy(policy, AS_OF, notify=False)
+    rows = PolicyMatch.objects.filter(policy=policy)
+    qualified = rows.filter(outcome=MatchOutcome.QUALIFIED)
+    got = matching.breakdown(rows)
+    assert (got["qualified"], got["near_miss"]) == (3, 1)
+    assert got["qualified_amount"] == qualified.aggregate(s=Sum("amount"))["s"] == Decimal("120.00")  # 40 + 50 (cap) + 30
+    by_region = {r["enterprise__region__name"]: (r["n"], r["amount"]) for r in qualified.values(
+        "enterprise__region__name").annotate(n=Count("pk"), amount=Sum("amount"))}
+    assert {r["enterprise__region__name"]: (r["n"], r["amount"]) for r in got["by_region"]} == by_region
+    assert [r["n"] for r in got["by_region"]] == [2, 1]  # most first
+    assert sum(r["n"] for r in got["by_size"]) == sum(r["n"] for r in got["by_industry"]) == 3
+    assert matching.breakdown(rows.none()) == {"qualified": 0, "near_miss": 0, "qualified_amount": None,
+                                               "by_region": [], "by_industry": [], "by_size": []}

@@ -64,8 +64,11 @@ def test_an_enterprise_rematched_during_the_rebuild_keeps_its_new_rows(policy_fa
         matching.rematch_enterprise(ent.pk, AS_OF, notify=False)
 
     during_rebuild(monkeypatch, data_change_and_rematch)
-    matching.match_all(AS_OF, notify=False)
+    results = matching.match_all(AS_OF, notify=False)
     assert rows() == {(policy.pk, ent.pk, MatchOutcome.QUALIFIED, Decimal("40.00"))}
+    assert (results[0]["qualified"], results[0]["near_miss"]) == (1, 0)  # the stored rows, carried-over ones included
+    policy.refresh_from_db()
+    assert (policy.matched_qualified, policy.matched_near_miss) == (1, 0)  # the counts follow the carry-over
     assert not MatchTouch.objects.exists()  # carried over, then cleared
 
 
@@ -81,6 +84,9 @@ def test_a_policy_withdrawn_during_the_rebuild_keeps_no_rows(policy_factory, fir
     during_rebuild(monkeypatch, withdraw)
     matching.match_all(AS_OF, notify=False)
     assert {p for p, *_r in rows()} == {kept.pk}
+    withdrawn.refresh_from_db()
+    kept.refresh_from_db()
+    assert (withdrawn.matched_qualified, kept.matched_qualified) == (0, 1)
 
 
 def test_the_rebuild_notifies_enterprise_users_of_new_matches_once(policy_factory, roles, xihu_enterprise):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,8 +103,8 @@ def match_policy(policy: Policy, as_of: dt.date | None = None, notify: bool = Tr
             _insert_matches(policy, E.build(policy), as_of, table)
         Policy.objects.filter(pk=policy.pk).update(matched_at=timezone.now())
         MatchTouch.objects.create(policy_id=policy.pk)
-    counts = dict(PolicyMatch.objects.filter(policy=policy).values("outcome").annotate(n=Count("pk"))
-                  .values_list("outcome", "n"))
+        counts = _counted([policy.pk]).get(policy.pk, {})
+        set_counts({policy.pk: counts}, [policy.pk])
     new: set[int] = set()
     if notify and counts.get(MatchOutcome.QUALIFIED):
         new = set(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
@@ -112,6 +114,35 @@ def match_policy(policy: Policy, as_of: dt.date | None = None, notify: bool = Tr
     return {"policy": policy.pk, "qualified": counts.get(MatchOutcome.QUALIFIED, 0),
             "near_miss": counts.get(MatchOutcome.NEAR_MISS, 0), "new": len(new),
             "ms": int((time.perf_counter() - started) * 1000)}
+
+
+Counts = dict[int, dict[str, int]]  # {policy: {outcome: rows}}
+
+
+def _counted(policy_ids: list[int]) -> Counts:
+    counts: Counts = {}
+    for pid, outcome, n in (PolicyMatch.objects.filter(policy_id__in=policy_ids).values("policy_id", "outcome")
+                            .annotate(n=Count("pk")).values_list("policy_id", "outcome", "n")):
+        counts.setdefault(pid, {})[outcome] = n
+    return counts
+
+
+def set_counts(counts: Counts, policy_ids: Iterable[int]) -> None:
+    """Policy.matched_qualified / matched_near_miss of these policies (0 when they have no rows)."""
+    for pid in policy_ids:
+        c = counts.get(pid, {})
+        Policy.objects.filter(pk=pid).update(matched_qualified=c.get(MatchOutcome.QUALIFIED, 0),
+                                             matched_near_miss=c.get(MatchOutcome.NEAR_MISS, 0))
+
+
+def add_to_counts(delta: Counter[tuple[int, str]]) -> None:
+    """Rows added (positive) or removed (negative) by (policy, outcome), applied in the database (F()): a
+    rematch of one enterprise changes a policy's counts by one at most."""
+    for pid in sorted({pid for pid, _o in delta}):
+        q, n = delta[(pid, MatchOutcome.QUALIFIED)], delta[(pid, MatchOutcome.NEAR_MISS)]
+        if q or n:
+            Policy.objects.filter(pk=pid).update(matched_qualified=Greatest(F("matched_qualified") + q, 0),
+                                                 matched_near_miss=Greatest(F("matched_near_miss") + n, 0))
 
 
 # PostgreSQL: policies matched at the same time (each statement is one backend; 2 cores). SQLite: one writer.
@@ -146,10 +177,8 @@ def match_batch(policies: list[Policy], as_of: dt.date, table: str, notify: bool
                 cursor.execute(sql, params)
         Policy.objects.filter(pk__in=ids).update(matched_at=timezone.now())
         MatchTouch.objects.bulk_create([MatchTouch(policy_id=pid) for pid in ids])
-    counts: dict[int, dict[str, int]] = {}
-    for pid, outcome, n in (PolicyMatch.objects.filter(policy_id__in=ids).values("policy_id", "outcome")
-                            .annotate(n=Count("pk")).values_list("policy_id", "outcome", "n")):
-        counts.setdefault(pid, {})[outcome] = n
+        counts = _counted(ids)
+        set_counts(counts, ids)
     ms = int((time.perf_counter() - started) * 1000)
     out = []
     for policy in policies:
@@ -239,21 +268,29 @@ def _rebuild(policies: list[Policy], batches: list[list[Policy]], as_of: dt.date
                            "SELECT policy_id, outcome, COUNT(*) FROM ins GROUP BY 1, 2", params)
             return [{"policy": pid, "outcome": outcome, "n": n} for pid, outcome, n in cursor.fetchall()]
 
+    counts: Counts = {}
+
+    def swapped(cursor: Any, live: str, twin_: str) -> None:
+        """Inside the swap: carry over, then the policies' counts, before any writer goes on."""
+        for row in rows:
+            counts.setdefault(row["policy"], {})[row["outcome"]] = row["n"]
+        for (pid, outcome), n in _carry_over(cursor, live, twin_, since).items():
+            counts.setdefault(pid, {})[outcome] = counts.get(pid, {}).get(outcome, 0) + n
+        set_counts(counts, [p.pk for p in policies])
+        Policy.objects.exclude(pk__in=[p.pk for p in policies]).update(matched_qualified=0, matched_near_miss=0)
+
     with advisory_lock(REBUILD_LOCK):
         twin = staged.create()
         try:
             rows = _run_batches(fill, batches, len(policies), progress)
             staged.build_indexes(workers=3)
             new = _newly_qualified(twin) if notify else {}
-            staged.swap(lambda cursor, live, twin_: _carry_over(cursor, live, twin_, since))
+            staged.swap(lambda cursor, live, twin_: swapped(cursor, live, twin_))
         except BaseException:
             if not connection.in_atomic_block:  # inside a transaction its rollback removes the twin
                 staged.drop()
             raise
     Policy.objects.filter(pk__in=[p.pk for p in policies]).update(matched_at=timezone.now())
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        counts.setdefault(row["policy"], {})[row["outcome"]] = row["n"]
     for policy in policies:
         if new.get(policy.pk):
             notify_new_matches(policy, new[policy.pk])
@@ -288,18 +325,23 @@ def _newly_qualified(twin: str) -> dict[int, set[int]]:
     return out
 
 
-def _carry_over(cursor: Any, live: str, twin: str, since: dt.datetime) -> None:
+def _carry_over(cursor: Any, live: str, twin: str, since: dt.datetime) -> Counter[tuple[int, str]]:
     """Inside the swap (writers locked out): the live rows of every policy, then every enterprise, that a
-    writer replaced since the rebuild started replace the twin's (computed from the older snapshot)."""
+    writer replaced since the rebuild started replace the twin's (computed from the older snapshot).
+    Returns the rows this adds and removes by (policy, outcome), for the policies' counts."""
     qn = connection.ops.quote_name
     touch = qn(MatchTouch._meta.db_table)
     cols = ", ".join(qn(str(f.column)) for f in PolicyMatch._meta.concrete_fields if not f.primary_key)
+    delta: Counter[tuple[int, str]] = Counter()
     for key in ("policy_id", "enterprise_id"):
         touched = f"SELECT {key} FROM {touch} WHERE at >= %s"  # noqa: S608
-        cursor.execute(f"DELETE FROM {twin} WHERE {key} IN ({touched})", [since])  # noqa: S608
-        cursor.execute(f"INSERT INTO {twin} ({cols}) SELECT {cols} FROM {live} WHERE {key} IN ({touched})",  # noqa: S608
-                       [since])
+        cursor.execute(f"DELETE FROM {twin} WHERE {key} IN ({touched}) RETURNING policy_id, outcome", [since])  # noqa: S608
+        delta.subtract(Counter(map(tuple, cursor.fetchall())))
+        cursor.execute(f"INSERT INTO {twin} ({cols}) SELECT {cols} FROM {live} WHERE {key} IN ({touched}) "  # noqa: S608
+                       "RETURNING policy_id, outcome", [since])
+        delta.update(Counter(map(tuple, cursor.fetchall())))
     cursor.execute(f"DELETE FROM {touch}")  # noqa: S608 — every committed touch is now in the new table
+    return delta
 
 
 def hydrate(matches: Iterable[PolicyMatch]) -> list[PolicyMatch]:
@@ -353,8 +395,14 @@ def rematch_enterprise(enterprise_id: int, as_of: dt.date | None = None, notify:
         if outcome is not None:
             fresh.append(_match_row(policy, prule, row, outcome, as_of))
     with transaction.atomic():
-        PolicyMatch.objects.filter(enterprise_id=enterprise_id).delete()
+        delta: Counter[tuple[int, str]] = Counter((m.policy_id, m.outcome) for m in fresh)
+        table = connection.ops.quote_name(PolicyMatch._meta.db_table)
+        with connection.cursor() as cursor:  # what was there, exactly, whatever ran before this transaction
+            cursor.execute(f"DELETE FROM {table} WHERE enterprise_id = %s RETURNING policy_id, outcome",  # noqa: S608
+                           [enterprise_id])
+            delta.subtract(Counter((pid, outcome) for pid, outcome in cursor.fetchall()))
         PolicyMatch.objects.bulk_create(fresh)
+        add_to_counts(delta)
         MatchTouch.objects.create(enterprise_id=enterprise_id)  # after the writes: see MatchTouch
     new = {m.policy_id for m in fresh if m.outcome == MatchOutcome.QUALIFIED} - before
     if notify and new:
@@ -469,13 +517,30 @@ def run_job(job_id: int) -> str:
     return "done"
 
 
-def totals_by(policy: Policy, field: str) -> list[dict]:
-    """Qualified enterprises and amounts grouped by an enterprise field (region, industry, size)."""
-    from django.db.models import Count, Sum
+def breakdown(matches: QuerySet[PolicyMatch]) -> dict[str, Any]:
+    """A policy's stored matches (already scoped) summed up in ONE grouped pass — qualified and near-miss
+    counts, the qualified amount, and the qualified by region (top 15), industry (top 10) and size class —
+    instead of one query each (at 1,000,000 enterprises each was a second over the same rows)."""
+    region, industry, size = "enterprise__region__name", "enterprise__industry__name", "enterprise__size_class"
+    totals = {MatchOutcome.QUALIFIED: 0, MatchOutcome.NEAR_MISS: 0}
+    amount = None
+    groups: dict[str, dict[Any, dict[str, Any]]] = {region: {}, industry: {}, size: {}}
+    for row in (matches.order_by().values("outcome", region, industry, size)
+                .annotate(n=Count("pk"), amount=Sum("amount"))):
+        totals[row["outcome"]] = totals.get(row["outcome"], 0) + row["n"]
+        if row["outcome"] != MatchOutcome.QUALIFIED:
+            continue
+        if row["amount"] is not None:
+            amount = (amount or Decimal(0)) + row["amount"]
+        for field, group in groups.items():
+            entry = group.setdefault(row[field], {field: row[field], "n": 0, "amount": None})
+            entry["n"] += row["n"]
+            if row["amount"] is not None:
+                entry["amount"] = (entry["amount"] or Decimal(0)) + row["amount"]
 
-    return list(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
-                .values(field).annotate(n=Count("pk"), amount=Sum("amount")).order_by("-n"))
+    def top(field: str, limit: int | None = None) -> list[dict]:
+        return sorted(groups[field].values(), key=lambda e: (-e["n"], str(e[field])))[:limit]
 
-
-def zero_if_none(value: Decimal | None) -> Decimal:
-    return value if value is not None else Decimal(0)
+    return {"qualified": totals[MatchOutcome.QUALIFIED], "near_miss": totals[MatchOutcome.NEAR_MISS],
+            "qualified_amount": amount, "by_region": top(region, 15), "by_industry": top(industry, 10),
+            "by_size": top(size)}

@@ -90,6 +90,10 @@ class Policy(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     matched_at = models.DateTimeField(_("最近匹配时间"), null=True, blank=True)
+    # counts of the stored match rows, kept by every path that writes them (matching.py): the policy list
+    # reads them instead of counting tens of millions of rows per page view
+    matched_qualified = models.PositiveIntegerField(_("符合企业数"), default=0)
+    matched_near_miss = models.PositiveIntegerField(_("差一项企业数"), default=0)
 
     # Officers see the policies of their region subtree; department reviewers those their department executes.
     scope_paths = ScopePaths(region="region", department="department")

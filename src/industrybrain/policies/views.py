@@ -28,7 +28,7 @@ from . import eligibility as E
 from . import services, simulation
 from .flows import flow_for, is_handler, is_owner
 from .forms import FilterForm, PolicyForm, SimulationForm
-from .matching import hydrate, queue_match
+from .matching import breakdown, hydrate, queue_match
 from .models import Case, CaseState, Disbursement, MatchJob, MatchOutcome, Policy, PolicyMatch, TaxReduction
 
 
@@ -81,11 +81,10 @@ def policy_list(request):
             policies = policies.filter(department=d["department"])
         if d["region"]:
             policies = policies.filter(region=d["region"])
-    counts = dict(PolicyMatch.objects.filter(policy__in=policies, outcome=MatchOutcome.QUALIFIED)
-                  .values("policy").annotate(n=Count("pk")).values_list("policy", "n")) if is_staff_side(request.user) else {}
     page = Paginator(policies.order_by("-issued_on", "code"), 30).get_page(request.GET.get("page"))
-    for p in page:
-        p.qualified_count = counts.get(p.pk)  # type: ignore[attr-defined]
+    staff = is_staff_side(request.user)
+    for p in page:  # counts kept by matching (Policy.matched_qualified), not counted per page view
+        p.qualified_count = p.matched_qualified if staff else None  # type: ignore[attr-defined]
     jobs = (MatchJob.objects.filter(Q(policy__isnull=True) | Q(policy__in=visible_policies(request.user)))
             .select_related("policy", "import_job").order_by("-pk")[:5] if can_manage(request.user) else [])
     return render(request, "policies/policy_list.html", {"form": form, "page": page, "jobs": jobs,
@@ -104,14 +103,8 @@ def policy_detail(request, pk: int):
         context["my_match"] = next(iter(hydrate(scope(user, PolicyMatch.objects.filter(policy=policy))[:1])), None)
         context["my_case"] = scope(user, Case.objects.filter(policy=policy)).order_by("-pk").first()
     if is_staff_side(user):
-        matches = scope(user, PolicyMatch.objects.filter(policy=policy))
-        qualified = matches.filter(outcome=MatchOutcome.QUALIFIED)
         context.update(
-            qualified=qualified.count(), near_miss=matches.filter(outcome=MatchOutcome.NEAR_MISS).count(),
-            qualified_amount=qualified.aggregate(s=Sum("amount"))["s"],
-            by_region=qualified.values("enterprise__region__name").annotate(n=Count("pk"), amount=Sum("amount")).order_by("-n")[:15],
-            by_industry=qualified.values("enterprise__industry__name").annotate(n=Count("pk")).order_by("-n")[:10],
-            by_size=qualified.values("enterprise__size_class").annotate(n=Count("pk"), amount=Sum("amount")).order_by("-n"),
+            **breakdown(scope(user, PolicyMatch.objects.filter(policy=policy))),
             cases=services.statistics_of(scope(user, Case.objects.filter(policy=policy))),
             budget_used=services.budget_used(policy) if policy.budget is not None else None,
         )
