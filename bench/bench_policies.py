@@ -93,6 +93,37 @@ def drop_policies() -> None:
         Policy.objects.filter(pk__in=ids).delete()
 
 
+def time_pages(policy, enterprise_id: int) -> str:
+    """Seconds per page (second request of two) for a province officer (policy list, a policy's page, its
+    qualifiers and a deep page of its near misses) and an enterprise user (我的政策)."""
+    from django.test import Client
+
+    from industrybrain.core.models import Department, Region, Role, User
+
+    officer = User.objects.filter(username="bench-province").first() or User.objects.create_user(
+        "bench-province", role=Role.PROVINCE_OFFICER, region=Region.objects.get(code="330000"),
+        department=Department.objects.get(code="zj-jxt"))
+    User.objects.filter(username="bench-enterprise").delete()
+    owner = User.objects.create_user("bench-enterprise", role=Role.ENTERPRISE_USER, enterprise_id=enterprise_id)
+    out = []
+    try:
+        for user, label, url in [
+                (officer, "policy list", "/policies/"), (officer, "policy page", f"/policies/{policy.pk}/"),
+                (officer, "qualifiers", f"/policies/{policy.pk}/qualifiers/"),
+                (officer, "near misses page 50", f"/policies/{policy.pk}/qualifiers/?outcome=near_miss&page=50"),
+                (owner, "我的政策", "/policies/mine/")]:
+            client = Client()
+            client.force_login(user)
+            for _ in range(2):
+                t = time.perf_counter()
+                assert client.get(url).status_code == 200, url
+                seconds = time.perf_counter() - t
+            out.append(f"{label} {seconds:.2f} s")
+    finally:
+        User.objects.filter(username__in=["bench-province", "bench-enterprise"]).delete()
+    return ", ".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--enterprises", type=int, default=20_000, help="generated only when the database is empty")
@@ -155,6 +186,7 @@ def main() -> None:
             matching.rematch_enterprise(eid, as_of, notify=False)
             rematch.append((time.perf_counter() - t) * 1000)
         disagree = len(bulk ^ outcomes())
+        pages = time_pages(policies[3], ids[0])
         t = time.perf_counter()
         sim = simulation.simulate("rd_ratio_last_year >= 3 AND revenue_last_year >= 2000",
                                   "rd_expense_last_year * 0.1", budget=None, as_of=as_of)
@@ -173,7 +205,7 @@ def main() -> None:
                f"{near:,} near misses = {stored:,} rows stored); rematch one enterprise median "
                f"{statistics.median(rematch):.0f} ms (max {max(rematch):.0f}, {len(rematch)} enterprises; set-based and "
                f"per-enterprise results {'agree' if not disagree else f'DISAGREE on {disagree} rows'}); simulate one "
-               f"draft {sim_s:.1f} s ({sim.qualified:,} qualify, {sim.near_miss:,} near misses)")
+               f"draft {sim_s:.1f} s ({sim.qualified:,} qualify, {sim.near_miss:,} near misses); pages: {pages}")
     print(figures)
     if not args.no_record:
         print(record("bench_policies.py", database, figures))
