@@ -124,3 +124,13 @@ def test_batches_on_their_own_connections_and_a_failure_leaves_the_table_as_it_w
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'policies_policymatch__next%%'")
         assert cursor.fetchone()[0] == 0
+
+
+def test_the_progress_stays_short_of_full_until_the_new_table_is_in(policy_factory, firm_factory, monkeypatch):
+    firm_factory(revenue="5000", rd="400")
+    for _ in range(3):
+        policy_factory()
+    monkeypatch.setattr(matching, "BATCH_POLICIES", 2)
+    seen = []
+    matching.match_all(AS_OF, notify=False, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(2, 4), (3, 4), (3, 3)]  # the batches, then the indexes built and the table swapped in

@@ -282,7 +282,10 @@ def _rebuild(policies: list[Policy], batches: list[list[Policy]], as_of: dt.date
     with advisory_lock(REBUILD_LOCK):
         twin = staged.create()
         try:
-            rows = _run_batches(fill, batches, len(policies), progress)
+            # one step more than there are policies until the swap: the index build is a tenth of the run
+            # or more, and a full bar would claim it done
+            rows = _run_batches(fill, batches, len(policies),
+                                (lambda done, total: progress(done, total + 1)) if progress else None)
             staged.build_indexes(workers=3)
             new = _newly_qualified(twin) if notify else {}
             staged.swap(lambda cursor, live, twin_: swapped(cursor, live, twin_))
@@ -291,6 +294,8 @@ def _rebuild(policies: list[Policy], batches: list[list[Policy]], as_of: dt.date
                 staged.drop()
             raise
     Policy.objects.filter(pk__in=[p.pk for p in policies]).update(matched_at=timezone.now())
+    if progress:
+        progress(len(policies), len(policies))
     for policy in policies:
         if new.get(policy.pk):
             notify_new_matches(policy, new[policy.pk])
