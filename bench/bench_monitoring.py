@@ -18,8 +18,8 @@ Timed (the data prepared): every ranking board of December 2023 (each board indi
 rankings.build_board, peer groups from the 100,000 enterprises' output), and the month's electricity
 alerts (electricity.assess: three grouped scans of the daily table + the monthly proxy, then
 electricity.store_alerts), for December and November 2023; then the electricity page of December as a
-province officer (the whole province's 数据不足 list computed on request) and as a county officer (read by
-enterprise). Run it under the shared lock:
+province officer and as a county officer (the 数据不足 list read from the rows the month's run stored,
+ElectricityDataGap, not recomputed per request). Run it under the shared lock:
 
     flock /work/main/var/bench.lock .venv/bin/python bench/bench_monitoring.py [--enterprises 100000] [--fresh] [--no-record]
 """
