@@ -447,38 +447,6 @@ def statement(prule: PolicyRule, as_of: dt.date, enterprise_ids: Iterable[int] |
     return sql, params, columns
 
 
-def bulk_select(prule: PolicyRule, as_of: dt.date, source: str, region_codes: Iterable[str] | None = None
-                ) -> tuple[str, dict]:
-    """For set-based matching over a feature snapshot: SELECT enterprise_id, outcome_code ('qualified' /
-    'near_miss'), amount (clamped to [0, cap], rounded half-up to 0.01; NULL when unknown or not qualified)
-    of the candidates, optionally only in the given region codes. Parameters: the rule's plus ib_cap."""
-    dialect = dialect_for(connection.vendor)
-    params = params_for(as_of)
-    tree, _columns = _query(prule, dialect, None, source)
-    outcome = exp.EQ(this=_col("outcome", "r"), expression=exp.true())
-    raw = _col("amount_raw", "r")
-    value: exp.Expr = raw
-    if prule.cap is not None:
-        params["ib_cap"] = float(prule.cap)
-        value = exp.func("LEAST", exp.Placeholder(this="ib_cap"), value)
-    value = exp.func("GREATEST", exp.Literal.number(0), value)
-    if dialect == "postgres":
-        value = exp.Cast(this=value, to=exp.DataType.build("numeric"))
-    value = exp.func("ROUND", value, exp.Literal.number(2))
-    amount = exp.Case(ifs=[exp.If(this=exp.And(this=outcome, expression=exp.Not(this=exp.Is(
-        this=raw, expression=exp.Null()))), true=value)])
-    code = exp.Case(ifs=[exp.If(this=outcome, true=exp.Literal.string("qualified"))],
-                    default=exp.Literal.string("near_miss"))
-    where = _keep(prule)
-    codes = sorted(set(region_codes)) if region_codes is not None else None
-    if codes is not None:
-        where = exp.And(this=exp.Paren(this=where), expression=exp.In(
-            this=_col("region_code", "r"), expressions=[exp.Literal.string(c) for c in codes]))
-    tree = _outer(tree, [_col("enterprise_id", "r"), exp.alias_(code, "outcome_code"), exp.alias_(amount, "amount")],
-                  where)
-    return render(tree, dialect), params
-
-
 def _amount_sql(raw: str, cap: Decimal | None, dialect: str) -> str:
     """Clamp to [0, cap] and round half-up to 0.01 (NULL stays NULL), as `clamp_amount` does in Python."""
     least, greatest = ("LEAST", "GREATEST") if dialect == "postgres" else ("MIN", "MAX")

@@ -71,49 +71,13 @@ def _snapshot_for(as_of: dt.date, fresh: bool = False):
     return snapshot.build(as_of) if fresh else snapshot.ensure(as_of)
 
 
-def _insert_matches(policy: Policy, prule: E.PolicyRule, as_of: dt.date, table: str) -> None:
-    """One INSERT … SELECT per policy over the snapshot: qualified and near-miss rows with their amount.
-    Reasons and values are not written here: `hydrate()` derives them when a page shows the row."""
-    select, params = E.bulk_select(prule, as_of, table, region_codes(policy))
-    meta = PolicyMatch._meta
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(meta.get_field(n).column) for n in MATCH_FIELDS)  # type: ignore[union-attr,arg-type]
-    params.update(ib_pid=policy.pk, ib_version=policy.rule_version, ib_as_of=as_of, ib_now=timezone.now(),
-                  ib_empty_list="[]", ib_empty_dict="{}")
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    sql = (f"INSERT INTO {qn(meta.db_table)} ({cols}) SELECT %(ib_pid)s, m.enterprise_id, m.outcome_code, m.amount, "  # noqa: S608
-           f"%(ib_empty_list)s{cast}, %(ib_empty_dict)s{cast}, %(ib_version)s, %(ib_as_of)s, %(ib_now)s FROM ({select}) m")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def match_policy(policy: Policy, as_of: dt.date | None = None, notify: bool = True, table: str | None = None) -> dict:
-    """Rematch one policy over the whole base: one set-based statement over the shared feature snapshot
-    (`table`, built when not given), results replaced in one transaction."""
-    started = time.perf_counter()
+    """Rematch one policy over the whole base (after an edit): a batch of one over the shared feature
+    snapshot (`table`; the current one of the date when not given)."""
     as_of = as_of or match_date()
-    before = set(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
-                 .values_list("enterprise_id", flat=True)) if notify else set()
-    in_force = policy.status == Policy.Status.ACTIVE and policy.is_in_force(as_of)
-    if in_force and table is None:
+    if table is None and _in_force([policy], as_of):
         table = _snapshot_for(as_of).table
-    with transaction.atomic():
-        PolicyMatch.objects.filter(policy=policy).delete()
-        if in_force and table is not None:
-            _insert_matches(policy, E.build(policy), as_of, table)
-        Policy.objects.filter(pk=policy.pk).update(matched_at=timezone.now())
-        MatchTouch.objects.create(policy_id=policy.pk)
-        counts = _counted([policy.pk]).get(policy.pk, {})
-        set_counts({policy.pk: counts}, [policy.pk])
-    new: set[int] = set()
-    if notify and counts.get(MatchOutcome.QUALIFIED):
-        new = set(PolicyMatch.objects.filter(policy=policy, outcome=MatchOutcome.QUALIFIED)
-                  .values_list("enterprise_id", flat=True)) - before
-        if new:
-            notify_new_matches(policy, new)
-    return {"policy": policy.pk, "qualified": counts.get(MatchOutcome.QUALIFIED, 0),
-            "near_miss": counts.get(MatchOutcome.NEAR_MISS, 0), "new": len(new),
-            "ms": int((time.perf_counter() - started) * 1000)}
+    return match_batch([policy], as_of, table or "", notify)[0]
 
 
 Counts = dict[int, dict[str, int]]  # {policy: {outcome: rows}}
@@ -152,27 +116,37 @@ PARALLEL_MATCHES = 2
 BATCH_POLICIES = 40  # policies evaluated in one pass over the snapshot (about 100–150 extra columns)
 
 
+def _in_force(policies: list[Policy], as_of: dt.date) -> list[Policy]:
+    return [p for p in policies if p.status == Policy.Status.ACTIVE and p.is_in_force(as_of)]
+
+
+def _batch_statement(live: list[Policy], as_of: dt.date, source: str, table: str) -> tuple[str, dict]:
+    """The INSERT … SELECT of a batch of policies in force into `table` (quoted: the match table or its
+    twin), with every parameter."""
+    meta = PolicyMatch._meta
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(meta.get_field(n).column) for n in MATCH_FIELDS)  # type: ignore[union-attr,arg-type]
+    sql, params = E.batch_insert([(p.pk, E.build(p), region_codes(p)) for p in live], as_of, source, table, cols)
+    params.update({f"ib_version_{i}": p.rule_version for i, p in enumerate(live)})
+    params.update(ib_as_of=as_of, ib_now=timezone.now())
+    return sql, params
+
+
 def match_batch(policies: list[Policy], as_of: dt.date, table: str, notify: bool = True) -> list[dict]:
     """Rematch a batch of policies in ONE pass over the feature snapshot and one INSERT … SELECT (see
     `eligibility.batch_insert`); results of the batch replaced in one transaction."""
     started = time.perf_counter()
-    live = [p for p in policies if p.status == Policy.Status.ACTIVE and p.is_in_force(as_of)]
+    live = _in_force(policies, as_of)
     ids = [p.pk for p in policies]
     before: dict[int, set[int]] = {}
     if notify:
         for pid, eid in PolicyMatch.objects.filter(policy_id__in=ids, outcome=MatchOutcome.QUALIFIED).values_list(
                 "policy_id", "enterprise_id").iterator(chunk_size=20000):
             before.setdefault(pid, set()).add(eid)
-    meta = PolicyMatch._meta
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(meta.get_field(n).column) for n in MATCH_FIELDS)  # type: ignore[union-attr,arg-type]
     with transaction.atomic():
         PolicyMatch.objects.filter(policy_id__in=ids).delete()
         if live:
-            sql, params = E.batch_insert([(p.pk, E.build(p), region_codes(p)) for p in live], as_of, table,
-                                         qn(meta.db_table), cols)
-            params.update({f"ib_version_{i}": p.rule_version for i, p in enumerate(live)})
-            params.update(ib_as_of=as_of, ib_now=timezone.now())
+            sql, params = _batch_statement(live, as_of, table, connection.ops.quote_name(PolicyMatch._meta.db_table))
             with parallel.no_jit(), connection.cursor() as cursor:
                 cursor.execute(sql, params)
         Policy.objects.filter(pk__in=ids).update(matched_at=timezone.now())
@@ -252,17 +226,13 @@ def _rebuild(policies: list[Policy], batches: list[list[Policy]], as_of: dt.date
     staged = StagedRebuild(PolicyMatch)
     meta = PolicyMatch._meta
     qn = connection.ops.quote_name
-    cols = ", ".join(qn(meta.get_field(n).column) for n in MATCH_FIELDS)  # type: ignore[union-attr,arg-type]
     returning = f"{qn(meta.get_field('policy').column)}, {qn(meta.get_field('outcome').column)}"  # type: ignore[union-attr,arg-type]
-    now = timezone.now()
 
     def fill(batch: list[Policy]) -> list[dict]:
-        live = [p for p in batch if p.status == Policy.Status.ACTIVE and p.is_in_force(as_of)]
+        live = _in_force(batch, as_of)
         if not live:
             return []
-        sql, params = E.batch_insert([(p.pk, E.build(p), region_codes(p)) for p in live], as_of, source, twin, cols)
-        params.update({f"ib_version_{i}": p.rule_version for i, p in enumerate(live)})
-        params.update(ib_as_of=as_of, ib_now=now)
+        sql, params = _batch_statement(live, as_of, source, twin)
         with parallel.no_jit(), connection.cursor() as cursor:
             cursor.execute(f"WITH ins AS ({sql} RETURNING {returning}) "  # noqa: S608
                            "SELECT policy_id, outcome, COUNT(*) FROM ins GROUP BY 1, 2", params)
