@@ -243,7 +243,21 @@ class RegionPlan(models.Model):
         return f"{self.region_id} {self.year}"
 
 
-class ElectricityAlert(models.Model):
+class EnterpriseMonth(models.Model):
+    """An enterprise's row of one month of the electricity run (an alert, a 数据不足), scoped like the enterprise."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="+", verbose_name=_("企业"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("区划"))
+
+    scope_paths = ScopePaths(region="region", enterprise="enterprise", steward="enterprise__steward")
+
+    class Meta:
+        abstract = True
+
+
+class ElectricityAlert(EnterpriseMonth):
     """An enterprise whose month's electricity fell below its baseline (上年12月) and/or below last year."""
 
     class Level(models.TextChoices):
@@ -254,10 +268,6 @@ class ElectricityAlert(models.Model):
         DAILY = "daily", _("日用电读数（工作日日均）")
         MONTHLY = "monthly", _("月度用电（日历日日均）")
 
-    year = models.PositiveSmallIntegerField(_("年度"))
-    month = models.PositiveSmallIntegerField(_("月份"))
-    enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="+", verbose_name=_("企业"))
-    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("区划"))
     industry = models.ForeignKey(Industry, models.PROTECT, related_name="+", verbose_name=_("行业"))
     electricity = models.DecimalField(_("本月用电（万千瓦时）"), max_digits=16, decimal_places=2)
     baseline = models.DecimalField(_("基线（上年12月）"), max_digits=16, decimal_places=2, null=True, blank=True)
@@ -269,8 +279,6 @@ class ElectricityAlert(models.Model):
     yoy_drop = models.BooleanField(_("同比下降"), default=False)
     level = models.CharField(_("预警级别"), max_length=10, choices=Level.choices)
 
-    scope_paths = ScopePaths(region="region", enterprise="enterprise", steward="enterprise__steward")
-
     class Meta:
         ordering = ["year", "month", "region", "enterprise"]
         verbose_name = verbose_name_plural = _("用电预警")
@@ -281,7 +289,7 @@ class ElectricityAlert(models.Model):
         return f"{self.year}-{self.month:02d} {self.enterprise_id} {self.level}"
 
 
-class ElectricityDataGap(models.Model):
+class ElectricityDataGap(EnterpriseMonth):
     """An enterprise whose month could not be judged (数据不足), stored by the month's run beside its alerts so
     the page lists them without recomputing a province's readings."""
 
@@ -290,13 +298,7 @@ class ElectricityDataGap(models.Model):
         MONTH_SHORT = "month_short", _("本月读数不足规定比例的工作日")
         NO_REFERENCE = "no_reference", _("上年12月与上年同月读数均不足，无法比较")
 
-    year = models.PositiveSmallIntegerField(_("年度"))
-    month = models.PositiveSmallIntegerField(_("月份"))
-    enterprise = models.ForeignKey("registry.Enterprise", models.CASCADE, related_name="+", verbose_name=_("企业"))
-    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("区划"))
     reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
-
-    scope_paths = ScopePaths(region="region", enterprise="enterprise", steward="enterprise__steward")
 
     class Meta:
         ordering = ["year", "month", "enterprise"]
